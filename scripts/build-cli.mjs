@@ -1,0 +1,14 @@
+// Bundles the Node entry points (CLI, benchmark) so `npx odtab` runs without a TS loader.
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+};
+
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.mjs' });
+await build({ ...common, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.mjs' });

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+
+/** A problem with what the user gave us: the CLI prints it as one line and exits with code 2. */
+export class UsageError extends Error {}
+
+export interface BootOptions {
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  mem: number;
+  cpu: '24Kf' | '4KEc';
+  until?: string;
+  timeout?: number;
+  input?: string;
+  realtime: boolean;
+  trace?: string;
+  traceLimit: number;
+  quiet: boolean;
+}
+
+export const BOOT_HELP = `Usage: odtab boot [options]
+
+Boot the MIPS Malta machine with the serial console (ttyS0) on this terminal, like
+qemu-system-mipsel -M malta -nographic. With no --kernel it boots the built-in guest.
+Type Ctrl-A x to quit; Ctrl-A Ctrl-A sends a Ctrl-A to the guest.
+
+Options:
+  --kernel FILE       kernel ELF (vmlinux, or Debian's self-decompressing vmlinuz; .gz is unpacked)
+  --initrd FILE       initial ramdisk, placed below the top of low RAM as QEMU does
+  --append TEXT       kernel command line (default for the built-in guest: its manifest's)
+  --mem MIB           RAM in MiB, 16 to 2048 (default 256; Linux uses at most 256 without HIGHMEM)
+  --cpu MODEL         24Kf (default, with FPU) or 4KEc (no FPU: the kernel emulates floating point)
+  --until TEXT        exit 0 as soon as TEXT appears on the serial console
+  --timeout SECONDS   exit 3 after this many seconds of host time
+  --input FILE        feed FILE's bytes to the serial console, as if typed, as the guest reads them
+  --realtime          pace guest time to the wall clock (default when stdin is a terminal)
+  --no-realtime       run as fast as the host allows; output is then deterministic
+  --trace FILE        write executed PCs, exceptions and interrupts to FILE (diff against
+                      QEMU's -d exec,int,nochain log with scripts/trace-diff.mjs)
+  --trace-limit N     stop tracing after N instructions (default 20000000)
+  --quiet             do not print odtab's own status lines on stderr
+  -h, --help          show this help
+
+Exit codes: 0 guest powered off or --until matched, 2 bad input, 3 timeout, 1 internal error.
+`;
+
+export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        kernel: { type: 'string' },
+        initrd: { type: 'string' },
+        append: { type: 'string' },
+        mem: { type: 'string' },
+        cpu: { type: 'string' },
+        until: { type: 'string' },
+        timeout: { type: 'string' },
+        input: { type: 'string' },
+        realtime: { type: 'boolean' },
+        'no-realtime': { type: 'boolean' },
+        trace: { type: 'string' },
+        'trace-limit': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split('\n')[0]} (see odtab boot --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const mem = v.mem === undefined ? 256 : Number(v.mem);
+  if (!Number.isInteger(mem) || mem < 16 || mem > 2048) {
+    throw new UsageError(`--mem must be a whole number of MiB from 16 to 2048, not '${v.mem}'`);
+  }
+  const cpuName = (v.cpu ?? '24Kf').toLowerCase();
+  const cpu = cpuName === '24kf' ? '24Kf' : cpuName === '4kec' ? '4KEc' : null;
+  if (!cpu) throw new UsageError(`--cpu must be 24Kf or 4KEc, not '${v.cpu}'`);
+  let timeout: number | undefined;
+  if (v.timeout !== undefined) {
+    timeout = Number(v.timeout);
+    if (!(timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, not '${v.timeout}'`);
+  }
+  const traceLimit = v['trace-limit'] === undefined ? 20_000_000 : Number(v['trace-limit']);
+  if (!Number.isInteger(traceLimit) || traceLimit <= 0) {
+    throw new UsageError(`--trace-limit must be a positive whole number, not '${v['trace-limit']}'`);
+  }
+  if (v.until === '') throw new UsageError('--until needs a non-empty text');
+  return {
+    kernel: v.kernel,
+    initrd: v.initrd,
+    append: v.append,
+    mem,
+    cpu,
+    until: v.until,
+    timeout,
+    input: v.input,
+    realtime: v['no-realtime'] ? false : v.realtime ? true : stdinIsTty,
+    trace: v.trace,
+    traceLimit,
+    quiet: !!v.quiet,
+  };
+}

@@ -1,0 +1,175 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { BadImageError, Machine } from '../emu/machine';
+import type { CpuTracer } from '../emu/cpu/cpu';
+import { EXC_NAMES } from '../emu/cpu/cp0';
+import { type BootOptions, UsageError } from './args';
+import { builtinGuestDir, readImage, readManifest, unpackKernel } from './images';
+import { OutputMatcher } from './output-matcher';
+
+export const EXIT_OK = 0;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_TIMEOUT = 3;
+
+/** Guest time run between checks of host input, timeouts and pacing (10 ms at 200 MHz). */
+const SLICE_CYCLES = 2_000_000;
+
+/** Writes executed PCs and exceptions as text lines, buffered. */
+class FileTracer implements CpuTracer {
+  private readonly fd: number;
+  private buf = '';
+  count = 0;
+  constructor(path: string, private readonly limit: number, private readonly onFull: () => void) {
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (e) {
+      throw new UsageError(`cannot write trace file '${path}': ${(e as Error).message}`);
+    }
+  }
+  exec(pc: number): void {
+    this.buf += (pc >>> 0).toString(16).padStart(8, '0') + '\n';
+    if (++this.count >= this.limit) this.onFull();
+    if (this.buf.length > 1 << 16) this.flush();
+  }
+  exception(code: number, pc: number, vector: number): void {
+    this.buf += `exception ${code} ${EXC_NAMES[code]} at ${(pc >>> 0).toString(16).padStart(8, '0')} -> ${(vector >>> 0).toString(16).padStart(8, '0')}\n`;
+  }
+  flush(): void {
+    writeSync(this.fd, this.buf);
+    this.buf = '';
+  }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+export async function boot(opts: BootOptions): Promise<number> {
+  const status = (line: string) => {
+    if (!opts.quiet) process.stderr.write(`odtab: ${line}\n`);
+  };
+
+  let kernelPath = opts.kernel;
+  let initrdPath = opts.initrd;
+  let append = opts.append;
+  if (!kernelPath) {
+    const dir = builtinGuestDir();
+    const manifest = readManifest(dir);
+    kernelPath = dir + 'vmlinux.gz';
+    initrdPath ??= dir + 'initrd.gz';
+    append ??= manifest.cmdline;
+  }
+  const kernel = unpackKernel(readImage(kernelPath, 'kernel'), kernelPath);
+  const initrd = initrdPath ? readImage(initrdPath, 'initrd') : undefined;
+  const input = opts.input ? readImage(opts.input, 'input file') : undefined;
+
+  const out = new OutputMatcher(opts.until);
+  const pending: number[] = [];
+  let machine: Machine;
+  try {
+    machine = new Machine({
+      kernel,
+      kernelName: kernelPath.split('/').pop() ?? 'vmlinux',
+      initrd,
+      commandLine: append ?? '',
+      memMiB: opts.mem,
+      cpu: opts.cpu,
+      rtcEpochSeconds: Math.floor(Date.now() / 1000),
+      onSerial: (b) => {
+        pending.push(b);
+        out.push(b);
+      },
+    });
+  } catch (e) {
+    if (e instanceof BadImageError || e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (input) machine.sendSerial(input);
+
+  let tracer: FileTracer | null = null;
+  if (opts.trace) {
+    tracer = new FileTracer(opts.trace, opts.traceLimit, () => {
+      machine.setTracer(null);
+      status(`trace limit of ${opts.traceLimit} instructions reached`);
+    });
+    machine.setTracer(tracer);
+  }
+
+  // Terminal input: raw mode so keys reach the guest as typed; Ctrl-A x quits like QEMU.
+  let quit = false;
+  let ctrlA = false;
+  const stdin = process.stdin;
+  const onData = (data: Buffer) => {
+    const bytes: number[] = [];
+    for (const b of data) {
+      if (ctrlA) {
+        ctrlA = false;
+        if (b === 0x78 || b === 0x58) quit = true;
+        else if (b === 0x01) bytes.push(0x01);
+        continue;
+      }
+      if (b === 0x01 && stdin.isTTY) ctrlA = true;
+      else bytes.push(b);
+    }
+    machine.sendSerial(bytes);
+  };
+  if (!input) {
+    if (stdin.isTTY) stdin.setRawMode(true);
+    stdin.on('data', onData);
+    stdin.on('error', () => {});
+  }
+
+  const flushOut = () => {
+    if (pending.length) {
+      process.stdout.write(Buffer.from(pending));
+      pending.length = 0;
+    }
+  };
+
+  const started = performance.now();
+  const guestStart = machine.seconds;
+  let code = -1;
+  try {
+    for (;;) {
+      machine.run(SLICE_CYCLES);
+      flushOut();
+      if (out.matched) {
+        code = EXIT_OK;
+        break;
+      }
+      if (machine.power === 'off') {
+        code = EXIT_OK;
+        break;
+      }
+      if (quit) {
+        code = EXIT_OK;
+        break;
+      }
+      const elapsed = (performance.now() - started) / 1000;
+      if (opts.timeout !== undefined && elapsed >= opts.timeout) {
+        status(`timeout after ${opts.timeout} s (guest time ${machine.seconds.toFixed(2)} s)`);
+        code = EXIT_TIMEOUT;
+        break;
+      }
+      const ahead = machine.seconds - guestStart - elapsed;
+      if (opts.realtime && ahead > 0.002) await sleep(Math.min(ahead * 1000, 50));
+      else await yieldToHost();
+    }
+  } finally {
+    flushOut();
+    tracer?.close();
+    stdin.off('data', onData);
+    if (stdin.isTTY) stdin.setRawMode(false);
+    stdin.pause();
+    stdin.unref?.();
+  }
+  return code;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Let stdin and timers run between slices without adding the 1 ms minimum of setTimeout. */
+function yieldToHost(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

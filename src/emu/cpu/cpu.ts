@@ -1,0 +1,1215 @@
+import type { Clock, Timer } from '../clock';
+import type { PhysicalMemory } from '../memory/physical';
+import {
+  CAUSE_BD, CAUSE_IV, CAUSE_TI, type CpuModel, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_INT, EXC_MOD,
+  EXC_OV, EXC_RI, EXC_SYS, EXC_TLBL, EXC_TLBS, EXC_TR, EXC_FPE, MODELS, type ModelInfo, ST_BEV, ST_CU0,
+  ST_CU1, ST_ERL, ST_EXL, ST_FR, ST_IE, ST_UM,
+} from './cp0';
+import { Fpu } from './fpu';
+import { Mmu, TLB_ENTRIES, XLAT_INVALID, XLAT_MODIFIED, XLAT_REFILL } from './mmu';
+
+/** Receives every executed PC and every exception when tracing is on. */
+export interface CpuTracer {
+  exec(pc: number): void;
+  exception(code: number, pc: number, vector: number): void;
+}
+
+/** Signed high word of a 32x32 -> 64-bit product, exact (the 64-bit product does not fit a double). */
+function mulHiSigned(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >> 16, bl = b & 0xffff, bh = b >> 16;
+  const t = al * bl;
+  const mid = ah * bl + al * bh + (t >>> 16);
+  return (ah * bh + Math.floor(mid / 65536)) | 0;
+}
+
+function mulHiUnsigned(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const t = al * bl;
+  const mid = ah * bl + al * bh + (t >>> 16);
+  return (ah * bh + Math.floor(mid / 65536)) | 0;
+}
+
+/**
+ * A MIPS32 release 2 core as QEMU's 24Kf (or 4KEc): integer ISA, CP0 with a 16-entry TLB,
+ * precise exceptions, Count/Compare on the virtual clock, and the CP1 FPU (fpu.ts).
+ *
+ * The interpreter keeps pc/npc in locals: every instruction moves pc <- npc, npc <- npc + 4,
+ * and a branch overwrites npc, so the instruction after it runs as the delay slot.
+ * `delay` tells whether the instruction at pc sits in a delay slot (for EPC and Cause.BD).
+ */
+export class Cpu {
+  readonly gpr = new Int32Array(32);
+  hi = 0;
+  lo = 0;
+  pc = 0;
+  npc = 4;
+  delay = false;
+
+  readonly model: ModelInfo;
+  readonly fpu: Fpu;
+  readonly mmu: Mmu;
+
+  // CP0
+  index = 0;
+  entryLo0 = 0;
+  entryLo1 = 0;
+  context = 0;
+  pageMask = 0;
+  wired = 0;
+  hwrEna = 0;
+  badVAddr = 0;
+  entryHi = 0;
+  compare = 0;
+  status = 0;
+  intCtl = 0xe0000000 | 0;
+  cause = 0;
+  epc = 0;
+  ebase = 0x80000000 | 0;
+  config0 = 0;
+  llAddr = 0;
+  errorEpc = 0;
+  desave = 0;
+  readonly watchLo = new Int32Array(8);
+  readonly watchHi = new Int32Array(8);
+  private countOffset = 0;
+  private llBit = false;
+  /** Hardware interrupt lines IP2..IP6 as Cause bits (IP7 is the timer). */
+  private hwLines = 0;
+
+  /** Interrupt ready to be taken at the next instruction boundary. */
+  intPending = false;
+  /** The last WAIT found nothing to wake it before the run limit: the guest is idle. */
+  idle = false;
+  /** Set when the machine must leave `run` (power-off, reset, breakpoint). */
+  stopRequested = false;
+  /** Cycles skipped by WAIT; instructions retired = clock cycles - idleCycles. */
+  idleCycles = 0;
+  tracer: CpuTracer | null = null;
+
+  // Software TLB tables for the current mode.
+  private rmap: Int32Array;
+  private wmap: Int32Array;
+  private readonly ram32: Int32Array;
+  private readonly ram16: Uint16Array;
+  private readonly ram8: Uint8Array;
+  private readonly timer: Timer;
+
+  // Where the slow paths record the faulting instruction.
+  private excPc = 0;
+  private excDelay = false;
+  private excRaised = false;
+
+  constructor(
+    private readonly phys: PhysicalMemory,
+    private readonly clock: Clock,
+    modelName: CpuModel = '24Kf',
+  ) {
+    this.model = MODELS[modelName];
+    this.mmu = new Mmu(phys);
+    this.fpu = new Fpu(this.gpr);
+    this.ram32 = phys.ram.i32;
+    this.ram16 = phys.ram.u16;
+    this.ram8 = phys.ram.u8;
+    this.rmap = this.mmu.kRead;
+    this.wmap = this.mmu.kWrite;
+    this.timer = clock.createTimer(() => this.compareMatch());
+    this.reset();
+  }
+
+  reset(): void {
+    this.gpr.fill(0);
+    this.hi = this.lo = 0;
+    this.pc = 0xbfc00000 | 0;
+    this.npc = (this.pc + 4) | 0;
+    this.delay = false;
+    this.mmu.reset();
+    this.index = this.entryLo0 = this.entryLo1 = this.context = this.pageMask = this.wired = 0;
+    this.hwrEna = this.badVAddr = this.entryHi = this.compare = 0;
+    this.status = ST_BEV | ST_ERL;
+    this.intCtl = 0xe0000000 | 0;
+    this.cause = 0;
+    this.epc = this.errorEpc = this.desave = this.llAddr = 0;
+    this.ebase = 0x80000000 | 0;
+    this.config0 = this.model.config0;
+    this.watchLo.fill(0);
+    for (let i = 0; i < 8; i++) this.watchHi[i] = i < 7 ? 0x80000000 | 0 : 0;
+    this.llBit = false;
+    this.hwLines = 0;
+    this.idle = false;
+    this.stopRequested = false;
+    this.fpu.fcsr = 0;
+    this.fpu.fr = false;
+    // Count is 1 right after reset on QEMU; tie it to the current virtual time.
+    this.countOffset = (1 - Math.floor(this.clock.cycles / 2)) | 0;
+    this.armCompare();
+    this.modeChanged();
+  }
+
+  /** Set Status directly (boot without a stub) and update what depends on it. */
+  setStatus(v: number): void {
+    this.status = v;
+    this.mmu.flush();
+    this.modeChanged();
+  }
+
+  // ---------------------------------------------------------------- interrupts and time
+
+  /** Drive hardware interrupt line IP2..IP6 (level). */
+  setIrqLine(line: number, level: boolean): void {
+    const bit = 1 << (8 + line);
+    const lines = level ? this.hwLines | bit : this.hwLines & ~bit;
+    if (lines === this.hwLines) return;
+    this.hwLines = lines;
+    this.cause = (this.cause & ~0x7c00) | lines;
+    this.updateIntPending();
+  }
+
+  private updateIntPending(): void {
+    this.intPending =
+      (this.cause & this.status & 0xff00) !== 0 && (this.status & (ST_IE | ST_EXL | ST_ERL)) === ST_IE;
+  }
+
+  count(): number {
+    return (Math.floor(this.clock.cycles / 2) + this.countOffset) | 0;
+  }
+
+  /** Arm the timer for the moment Count next equals Compare (Count runs at half the CPU clock). */
+  private armCompare(): void {
+    const ticks = (this.compare - this.count()) >>> 0 || 0x100000000;
+    const base = Math.floor(this.clock.cycles / 2) * 2;
+    this.timer.arm(base + ticks * 2);
+  }
+
+  private compareMatch(): void {
+    this.cause |= CAUSE_TI | 0x8000;
+    this.updateIntPending();
+    this.armCompare();
+  }
+
+  // ---------------------------------------------------------------- modes
+
+  private get kernelMode(): boolean {
+    return (this.status & (ST_UM | ST_EXL | ST_ERL)) !== ST_UM;
+  }
+
+  /** Called whenever KSU/EXL/ERL may have changed: pick the software TLB for the mode. */
+  private modeChanged(): void {
+    if (this.kernelMode) {
+      this.rmap = this.mmu.kRead;
+      this.wmap = this.mmu.kWrite;
+    } else {
+      this.rmap = this.mmu.uRead;
+      this.wmap = this.mmu.uWrite;
+    }
+    this.fpu.fr = (this.status & ST_FR) !== 0;
+    this.updateIntPending();
+  }
+
+  // ---------------------------------------------------------------- exceptions
+
+  /**
+   * Enter exception `code` for the instruction recorded in excPc/excDelay.
+   * `refill` selects the TLB refill vector (only when EXL was clear).
+   */
+  private raise(code: number, refill = false, ce = 0): void {
+    const st = this.status;
+    let offset = 0x180;
+    if ((st & ST_EXL) === 0) {
+      if (this.excDelay) {
+        this.epc = (this.excPc - 4) | 0;
+        this.cause |= CAUSE_BD;
+      } else {
+        this.epc = this.excPc;
+        this.cause &= ~CAUSE_BD;
+      }
+      if (refill) offset = 0;
+      else if (code === EXC_INT && (this.cause & CAUSE_IV) !== 0) offset = 0x200;
+    } else if (code === EXC_INT && (this.cause & CAUSE_IV) !== 0) {
+      offset = 0x200;
+    }
+    this.cause = (this.cause & ~(0x7c | (3 << 28))) | (code << 2) | (ce << 28);
+    this.status = st | ST_EXL;
+    const base = (st & ST_BEV) !== 0 ? 0xbfc00200 | 0 : this.ebase & 0xfffff000;
+    const vector = (base + offset) | 0;
+    if (this.tracer) this.tracer.exception(code, this.excPc, vector);
+    this.pc = vector;
+    this.npc = (vector + 4) | 0;
+    this.delay = false;
+    this.excRaised = true;
+    this.modeChanged();
+  }
+
+  private addressError(va: number, write: boolean): void {
+    this.badVAddr = va;
+    this.raise(write ? EXC_ADES : EXC_ADEL);
+  }
+
+  private tlbError(va: number, write: boolean, kind: number): void {
+    this.badVAddr = va;
+    this.context = (this.context & 0xff800000) | ((va >>> 9) & 0x007ffff0);
+    this.entryHi = (va & 0xffffe000) | (this.entryHi & 0xff);
+    if (kind === XLAT_MODIFIED) this.raise(EXC_MOD);
+    else this.raise(write ? EXC_TLBS : EXC_TLBL, kind === XLAT_REFILL && (this.status & ST_EXL) === 0);
+  }
+
+  /** Virtual to physical, raising the exception on failure (returns -1 then). */
+  private translate(va: number, write: boolean): number {
+    if (va < 0) {
+      if (!this.kernelMode) {
+        this.addressError(va, write);
+        return -1;
+      }
+      if (va < (0xc0000000 | 0)) return va & 0x1fffffff;
+    } else if ((this.status & ST_ERL) !== 0) {
+      return va;
+    }
+    const pa = this.mmu.translateMapped(va, write, this.entryHi & 0xff);
+    if (pa < 0) {
+      this.tlbError(va, write, pa);
+      return -1;
+    }
+    return pa;
+  }
+
+  // ---------------------------------------------------------------- slow memory paths
+
+  private loadSlow(va: number, size: 1 | 2 | 4): number {
+    this.excRaised = false;
+    if ((va & (size - 1)) !== 0) {
+      this.addressError(va, false);
+      return 0;
+    }
+    const pa = this.translate(va, false);
+    if (pa < 0) return 0;
+    const page = this.phys.ramPage(pa);
+    if (page >= 0) {
+      const off = page + (pa & 0xfff);
+      return size === 4 ? this.ram32[off >> 2] : size === 2 ? this.ram16[off >> 1] : this.ram8[off];
+    }
+    return this.phys.read(pa, size);
+  }
+
+  private storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+    this.excRaised = false;
+    if ((va & (size - 1)) !== 0) {
+      this.addressError(va, true);
+      return;
+    }
+    const pa = this.translate(va, true);
+    if (pa < 0) return;
+    const page = this.phys.ramPage(pa);
+    if (page >= 0) {
+      const off = page + (pa & 0xfff);
+      if (size === 4) this.ram32[off >> 2] = value;
+      else if (size === 2) this.ram16[off >> 1] = value;
+      else this.ram8[off] = value;
+      return;
+    }
+    this.phys.write(pa, size, size === 4 ? value >>> 0 : size === 2 ? value & 0xffff : value & 0xff);
+  }
+
+  private fetchSlow(va: number): number {
+    this.excRaised = false;
+    if ((va & 3) !== 0) {
+      this.addressError(va, false);
+      return 0;
+    }
+    const pa = this.translate(va, false);
+    if (pa < 0) return 0;
+    const page = this.phys.ramPage(pa);
+    if (page >= 0) return this.ram32[(page + (pa & 0xfff)) >> 2];
+    return this.phys.read(pa, 4) | 0;
+  }
+
+  /** Read a word through the MMU without side effects (debugging, tests). Null if unmapped. */
+  peek32(va: number): number | null {
+    let pa: number;
+    if (va < 0 && va < (0xc0000000 | 0)) pa = va & 0x1fffffff;
+    else {
+      const i = this.mmu.probe(va, this.entryHi & 0xff);
+      if (i < 0) return null;
+      const pm = this.mmu.pageMask[i] | 0x1fff;
+      const odd = (pm + 1) >>> 1;
+      const lo = va & odd ? this.mmu.lo1[i] : this.mmu.lo0[i];
+      if ((lo & 2) === 0) return null;
+      pa = (((lo >>> 6) << 12) + (va & (odd - 1))) >>> 0;
+    }
+    const page = this.phys.ramPage(pa);
+    return page >= 0 ? this.ram32[(page + (pa & 0xfff)) >> 2] : null;
+  }
+
+  // ---------------------------------------------------------------- CP0 access
+
+  private readCp0(reg: number, sel: number): number {
+    switch ((reg << 3) | sel) {
+      case 0 << 3: return this.index;
+      case 1 << 3: return this.random();
+      case 2 << 3: return this.entryLo0;
+      case 3 << 3: return this.entryLo1;
+      case 4 << 3: return this.context;
+      case 5 << 3: return this.pageMask;
+      case 6 << 3: return this.wired;
+      case 7 << 3: return this.hwrEna;
+      case 8 << 3: return this.badVAddr;
+      case 9 << 3: return this.count();
+      case 10 << 3: return this.entryHi;
+      case 11 << 3: return this.compare;
+      case 12 << 3: return this.status;
+      case (12 << 3) | 1: return this.intCtl;
+      case (12 << 3) | 2: return 0; // SRSCtl: one shadow set
+      case (12 << 3) | 3: return 0; // SRSMap
+      case 13 << 3: return this.cause;
+      case 14 << 3: return this.epc;
+      case 15 << 3: return this.model.prid;
+      case (15 << 3) | 1: return this.ebase;
+      case 16 << 3: return this.config0;
+      case (16 << 3) | 1: return this.model.config1;
+      case (16 << 3) | 2: return this.model.config2;
+      case (16 << 3) | 3: return this.model.config3;
+      case 17 << 3: return this.llAddr;
+      case 23 << 3: return 0x02000000 | 0x00008000 | 0; // Debug: CNT-style defaults, never used
+      case 30 << 3: return this.errorEpc;
+      case 31 << 3: return this.desave;
+    }
+    if (reg === 18) return this.watchLo[sel];
+    if (reg === 19) return this.watchHi[sel];
+    return 0; // ErrCtl, CacheErr, TagLo/Hi, DataLo/Hi, Config7 and the rest read 0.
+  }
+
+  private writeCp0(reg: number, sel: number, v: number): void {
+    switch ((reg << 3) | sel) {
+      case 0 << 3: this.index = (this.index & 0x80000000) | (v & (TLB_ENTRIES - 1)); return;
+      case 2 << 3: this.entryLo0 = v & 0x3fffffff; return;
+      case 3 << 3: this.entryLo1 = v & 0x3fffffff; return;
+      case 4 << 3: this.context = (this.context & 0x007ffff0) | (v & 0xff800000); return;
+      case 5 << 3: this.pageMask = v & 0x1fffe000; return;
+      case 6 << 3: this.wired = v & (TLB_ENTRIES - 1); return;
+      case 7 << 3: this.hwrEna = v & 0x0000000f; return;
+      case 9 << 3:
+        this.countOffset = (v - Math.floor(this.clock.cycles / 2)) | 0;
+        this.armCompare();
+        return;
+      case 10 << 3: {
+        const nv = v & (0xffffe0ff | 0);
+        if ((nv & 0xff) !== (this.entryHi & 0xff)) this.mmu.flush();
+        this.entryHi = nv;
+        return;
+      }
+      case 11 << 3:
+        this.compare = v;
+        this.cause &= ~(CAUSE_TI | 0x8000);
+        this.armCompare();
+        this.updateIntPending();
+        return;
+      case 12 << 3: {
+        const old = this.status;
+        const mask = this.model.statusMask;
+        this.status = (old & ~mask) | (v & mask);
+        if (((old ^ this.status) & ST_ERL) !== 0) this.mmu.flush();
+        this.modeChanged();
+        return;
+      }
+      case 13 << 3:
+        this.cause = (this.cause & ~(CAUSE_IV | 0x300)) | (v & (CAUSE_IV | 0x300));
+        this.updateIntPending();
+        return;
+      case 14 << 3: this.epc = v; return;
+      case (15 << 3) | 1: this.ebase = (0x80000000 | (v & 0x3ffff000)) | 0; return;
+      case 16 << 3: this.config0 = (this.config0 & ~7) | (v & 7); return;
+      case 17 << 3: this.llAddr = v; return;
+      case 30 << 3: this.errorEpc = v; return;
+      case 31 << 3: this.desave = v; return;
+    }
+    if (reg === 18) this.watchLo[sel] = v & ~4; // no store watch needed; keep I/R bits
+    else if (reg === 19) this.watchHi[sel] = (this.watchHi[sel] & (0x80000000 | 0)) | (v & 0x40ff0ff8 & ~0x7);
+    // Everything else (ErrCtl, TagLo, ...) ignores writes, as on QEMU.
+  }
+
+  /** Random counts down from 15 to Wired; deriving it from time keeps runs deterministic. */
+  private random(): number {
+    const span = TLB_ENTRIES - this.wired;
+    if (span <= 0) return TLB_ENTRIES - 1;
+    return TLB_ENTRIES - 1 - (Math.floor(this.clock.cycles) % span);
+  }
+
+  private tlbRead(): void {
+    const i = this.index & (TLB_ENTRIES - 1);
+    const mmu = this.mmu;
+    const oldAsid = this.entryHi & 0xff;
+    this.entryHi = mmu.entryHi[i];
+    this.pageMask = mmu.pageMask[i];
+    this.entryLo0 = mmu.lo0[i] | mmu.global[i];
+    this.entryLo1 = mmu.lo1[i] | mmu.global[i];
+    if ((this.entryHi & 0xff) !== oldAsid) mmu.flush();
+  }
+
+  private tlbProbe(): void {
+    const i = this.mmu.probe(this.entryHi, this.entryHi & 0xff);
+    this.index = i < 0 ? this.index | 0x80000000 : i;
+  }
+
+  // ---------------------------------------------------------------- the interpreter
+
+  /**
+   * Execute until virtual time reaches `limit` cycles (absolute), the machine asks to stop,
+   * or forever when tracing. Device deadlines and interrupts are served in between.
+   */
+  run(limit: number): void {
+    const clock = this.clock;
+    const r = this.gpr;
+    const ram32 = this.ram32;
+    const ram16 = this.ram16;
+    const ram8 = this.ram8;
+    const fpu = this.fpu;
+    const tracer = this.tracer;
+    let rmap = this.rmap;
+    let wmap = this.wmap;
+    let pc = this.pc;
+    let npc = this.npc;
+    let delay = this.delay;
+    let now = clock.cycles;
+    let deadline = 0; // force the service block first
+    this.idle = false;
+
+    for (;;) {
+      if (now >= deadline) {
+        clock.cycles = now;
+        if (now >= clock.nextDeadline) clock.fireDue();
+        if (this.intPending) {
+          this.excPc = pc;
+          this.excDelay = delay;
+          this.raise(EXC_INT);
+          pc = this.pc;
+          npc = this.npc;
+          delay = false;
+          rmap = this.rmap;
+          wmap = this.wmap;
+        }
+        if (now >= limit || this.stopRequested) break;
+        deadline = clock.nextDeadline < limit ? clock.nextDeadline : limit;
+      }
+
+      let insn: number;
+      const fe = rmap[pc >>> 12];
+      if (fe > 0 && (pc & 3) === 0) {
+        insn = ram32[(fe + (pc & 0xfff)) >> 2];
+      } else {
+        clock.cycles = now;
+        this.excPc = pc;
+        this.excDelay = delay;
+        insn = this.fetchSlow(pc);
+        if (this.excRaised) {
+          pc = this.pc;
+          npc = this.npc;
+          delay = false;
+          rmap = this.rmap;
+          wmap = this.wmap;
+          deadline = now;
+          continue;
+        }
+      }
+      if (tracer !== null) tracer.exec(pc);
+
+      const cur = pc;
+      const curDelay = delay;
+      pc = npc;
+      npc = (npc + 4) | 0;
+      delay = false;
+      now++;
+      r[0] = 0;
+
+      const rs = (insn >>> 21) & 31;
+      const rt = (insn >>> 16) & 31;
+
+      exc: {
+        switch (insn >>> 26) {
+          case 0x00: {
+            // SPECIAL
+            const rd = (insn >>> 11) & 31;
+            switch (insn & 63) {
+              case 0x00: r[rd] = r[rt] << ((insn >>> 6) & 31); break; // SLL (incl. NOP, EHB, SSNOP)
+              case 0x01: {
+                // MOVF / MOVT
+                if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+                  this.excPc = cur; this.excDelay = curDelay;
+                  this.raise(EXC_CPU, false, 1);
+                  break exc;
+                }
+                if (fpu.condition((insn >>> 18) & 7) === ((insn >>> 16) & 1) > 0) r[rd] = r[rs];
+                break;
+              }
+              case 0x02: {
+                const sa = (insn >>> 6) & 31;
+                if ((insn & 0x00200000) !== 0) r[rd] = (r[rt] >>> sa) | (r[rt] << (32 - sa)); // ROTR
+                else r[rd] = r[rt] >>> sa; // SRL
+                break;
+              }
+              case 0x03: r[rd] = r[rt] >> ((insn >>> 6) & 31); break; // SRA
+              case 0x04: r[rd] = r[rt] << (r[rs] & 31); break; // SLLV
+              case 0x06: {
+                const sa = r[rs] & 31;
+                if ((insn & 0x40) !== 0) r[rd] = (r[rt] >>> sa) | (r[rt] << (32 - sa)); // ROTRV
+                else r[rd] = r[rt] >>> sa; // SRLV
+                break;
+              }
+              case 0x07: r[rd] = r[rt] >> (r[rs] & 31); break; // SRAV
+              case 0x08: npc = r[rs]; delay = true; break; // JR (JR.HB)
+              case 0x09: { // JALR (JALR.HB)
+                const t = r[rs];
+                r[rd] = (cur + 8) | 0;
+                npc = t;
+                delay = true;
+                break;
+              }
+              case 0x0a: if (r[rt] === 0) r[rd] = r[rs]; break; // MOVZ
+              case 0x0b: if (r[rt] !== 0) r[rd] = r[rs]; break; // MOVN
+              case 0x0c: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_SYS); break exc;
+              case 0x0d: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_BP); break exc;
+              case 0x0f: break; // SYNC
+              case 0x10: r[rd] = this.hi; break;
+              case 0x11: this.hi = r[rs]; break;
+              case 0x12: r[rd] = this.lo; break;
+              case 0x13: this.lo = r[rs]; break;
+              case 0x18: { const a = r[rs], b = r[rt]; this.lo = Math.imul(a, b); this.hi = mulHiSigned(a, b); break; }
+              case 0x19: { const a = r[rs], b = r[rt]; this.lo = Math.imul(a, b); this.hi = mulHiUnsigned(a, b); break; }
+              case 0x1a: { // DIV
+                const a = r[rs], b = r[rt];
+                if (b === 0) break; // UNPREDICTABLE; keep HI/LO like the hardware's no-op
+                if (a === -2147483648 && b === -1) { this.lo = a; this.hi = 0; break; }
+                this.lo = (a / b) | 0;
+                this.hi = a % b | 0;
+                break;
+              }
+              case 0x1b: { // DIVU
+                const a = r[rs] >>> 0, b = r[rt] >>> 0;
+                if (b === 0) break;
+                this.lo = Math.floor(a / b) | 0;
+                this.hi = a % b | 0;
+                break;
+              }
+              case 0x20: { // ADD
+                const s = r[rs] + r[rt];
+                if (s > 2147483647 || s < -2147483648) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_OV); break exc; }
+                r[rd] = s;
+                break;
+              }
+              case 0x21: r[rd] = (r[rs] + r[rt]) | 0; break; // ADDU
+              case 0x22: { // SUB
+                const s = r[rs] - r[rt];
+                if (s > 2147483647 || s < -2147483648) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_OV); break exc; }
+                r[rd] = s;
+                break;
+              }
+              case 0x23: r[rd] = (r[rs] - r[rt]) | 0; break; // SUBU
+              case 0x24: r[rd] = r[rs] & r[rt]; break;
+              case 0x25: r[rd] = r[rs] | r[rt]; break;
+              case 0x26: r[rd] = r[rs] ^ r[rt]; break;
+              case 0x27: r[rd] = ~(r[rs] | r[rt]); break;
+              case 0x2a: r[rd] = r[rs] < r[rt] ? 1 : 0; break;
+              case 0x2b: r[rd] = r[rs] >>> 0 < r[rt] >>> 0 ? 1 : 0; break;
+              case 0x30: if (r[rs] >= r[rt]) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break; // TGE
+              case 0x31: if (r[rs] >>> 0 >= r[rt] >>> 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x32: if (r[rs] < r[rt]) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x33: if (r[rs] >>> 0 < r[rt] >>> 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x34: if (r[rs] === r[rt]) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break; // TEQ
+              case 0x36: if (r[rs] !== r[rt]) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break; // TNE
+              default: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
+            }
+            continue;
+          }
+
+          case 0x01: {
+            // REGIMM
+            const v = r[rs];
+            switch (rt) {
+              case 0x00: if (v < 0) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; break; // BLTZ
+              case 0x01: if (v >= 0) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; break; // BGEZ
+              case 0x02: if (v < 0) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } break;
+              case 0x03: if (v >= 0) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } break;
+              case 0x10: r[31] = (cur + 8) | 0; if (v < 0) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; break; // BLTZAL
+              case 0x11: r[31] = (cur + 8) | 0; if (v >= 0) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; break; // BGEZAL (BAL)
+              case 0x12: r[31] = (cur + 8) | 0; if (v < 0) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } break;
+              case 0x13: r[31] = (cur + 8) | 0; if (v >= 0) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } break;
+              case 0x08: if (v >= ((insn << 16) >> 16)) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break; // TGEI
+              case 0x09: if (v >>> 0 >= ((insn << 16) >> 16) >>> 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x0a: if (v < ((insn << 16) >> 16)) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x0b: if (v >>> 0 < ((insn << 16) >> 16) >>> 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x0c: if (v === ((insn << 16) >> 16)) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x0e: if (v !== ((insn << 16) >> 16)) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_TR); break exc; } break;
+              case 0x1f: break; // SYNCI: no caches to synchronise
+              default: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
+            }
+            continue;
+          }
+
+          case 0x02: npc = ((cur + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2); delay = true; continue; // J
+          case 0x03: r[31] = (cur + 8) | 0; npc = ((cur + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2); delay = true; continue; // JAL
+          case 0x04: if (r[rs] === r[rt]) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; continue; // BEQ
+          case 0x05: if (r[rs] !== r[rt]) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; continue; // BNE
+          case 0x06: if (r[rs] <= 0) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; continue; // BLEZ
+          case 0x07: if (r[rs] > 0) npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; continue; // BGTZ
+          case 0x08: { // ADDI
+            const s = r[rs] + ((insn << 16) >> 16);
+            if (s > 2147483647 || s < -2147483648) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_OV); break exc; }
+            r[rt] = s;
+            continue;
+          }
+          case 0x09: r[rt] = (r[rs] + ((insn << 16) >> 16)) | 0; continue; // ADDIU
+          case 0x0a: r[rt] = r[rs] < ((insn << 16) >> 16) ? 1 : 0; continue; // SLTI
+          case 0x0b: r[rt] = r[rs] >>> 0 < ((insn << 16) >> 16) >>> 0 ? 1 : 0; continue; // SLTIU
+          case 0x0c: r[rt] = r[rs] & (insn & 0xffff); continue; // ANDI
+          case 0x0d: r[rt] = r[rs] | (insn & 0xffff); continue; // ORI
+          case 0x0e: r[rt] = r[rs] ^ (insn & 0xffff); continue; // XORI
+          case 0x0f: r[rt] = insn << 16; continue; // LUI
+
+          case 0x10: {
+            // COP0
+            if (!this.kernelMode && (this.status & ST_CU0) === 0) {
+              this.excPc = cur; this.excDelay = curDelay;
+              this.raise(EXC_CPU, false, 0);
+              break exc;
+            }
+            clock.cycles = now;
+            if (rs === 0) {
+              r[rt] = this.readCp0((insn >>> 11) & 31, insn & 7); // MFC0
+            } else if (rs === 4) {
+              this.writeCp0((insn >>> 11) & 31, insn & 7, r[rt]); // MTC0
+              rmap = this.rmap;
+              wmap = this.wmap;
+              deadline = now;
+            } else if (rs === 11) {
+              // DI / EI
+              r[rt] = this.status;
+              if ((insn & 0x20) !== 0) this.status |= ST_IE;
+              else this.status &= ~ST_IE;
+              this.updateIntPending();
+              deadline = now;
+            } else if (rs >= 16) {
+              switch (insn & 63) {
+                case 0x01: this.tlbRead(); break;
+                case 0x02: this.mmu.write(this.index & (TLB_ENTRIES - 1), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1); break;
+                case 0x06: this.mmu.write(this.random(), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1); break;
+                case 0x08: this.tlbProbe(); break;
+                case 0x18: { // ERET
+                  if ((this.status & ST_ERL) !== 0) {
+                    pc = this.errorEpc;
+                    this.status &= ~ST_ERL;
+                    this.mmu.flush();
+                  } else {
+                    pc = this.epc;
+                    this.status &= ~ST_EXL;
+                  }
+                  npc = (pc + 4) | 0;
+                  delay = false;
+                  this.llBit = false;
+                  this.modeChanged();
+                  rmap = this.rmap;
+                  wmap = this.wmap;
+                  deadline = now;
+                  break;
+                }
+                case 0x20: { // WAIT: sleep until the next device event
+                  if (!this.intPending) {
+                    const next = clock.nextDeadline < limit ? clock.nextDeadline : limit;
+                    if (next > now) {
+                      this.idleCycles += next - now;
+                      now = next;
+                    }
+                    if (next === limit && clock.nextDeadline > limit) this.idle = true;
+                  }
+                  deadline = now;
+                  break;
+                }
+                default: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
+              }
+            } else if (rs === 10 || rs === 14) {
+              if (rs === 10) r[(insn >>> 11) & 31] = r[rt]; // RDPGPR with one shadow set
+              else r[(insn >>> 11) & 31] = r[rt]; // WRPGPR
+            } else {
+              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
+            }
+            continue;
+          }
+
+          case 0x11: {
+            // COP1
+            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+              this.excPc = cur; this.excDelay = curDelay;
+              this.raise(EXC_CPU, false, 1);
+              break exc;
+            }
+            if (rs === 8) {
+              // BC1F / BC1T / BC1FL / BC1TL
+              const taken = fpu.condition((insn >>> 18) & 7) === ((insn & 0x10000) !== 0);
+              if (taken) {
+                npc = (cur + 4 + ((insn << 16) >> 14)) | 0;
+                delay = true;
+              } else if ((insn & 0x20000) !== 0) {
+                pc = npc;
+                npc = (npc + 4) | 0;
+              } else delay = true;
+              continue;
+            }
+            const res = fpu.execute(insn);
+            if (res !== 0) {
+              this.excPc = cur; this.excDelay = curDelay;
+              this.raise(res === EXC_FPE ? EXC_FPE : EXC_RI);
+              break exc;
+            }
+            continue;
+          }
+
+          case 0x13: {
+            // COP1X
+            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+              this.excPc = cur; this.excDelay = curDelay;
+              this.raise(EXC_CPU, false, 1);
+              break exc;
+            }
+            const fn = insn & 63;
+            if (fn < 16) {
+              const base = (r[rs] + r[rt]) | 0;
+              const fd = (insn >>> 6) & 31;
+              const fs = (insn >>> 11) & 31;
+              clock.cycles = now;
+              this.excPc = cur; this.excDelay = curDelay;
+              if (fn === 0x00) { // LWXC1
+                const v = this.loadSlow(base, 4);
+                if (this.excRaised) break exc;
+                fpu.setWord(fd, v);
+              } else if (fn === 0x01 || fn === 0x05) { // LDXC1, LUXC1
+                const a = fn === 0x05 ? base & ~7 : base;
+                if ((a & 7) !== 0) { this.addressError(a, false); break exc; }
+                const lo = this.loadSlow(a, 4);
+                if (this.excRaised) break exc;
+                const hi = this.loadSlow((a + 4) | 0, 4);
+                if (this.excRaised) break exc;
+                fpu.setDouble(fd, lo, hi);
+              } else if (fn === 0x08) { // SWXC1
+                this.storeSlow(base, 4, fpu.getWord(fs));
+                if (this.excRaised) break exc;
+              } else if (fn === 0x09 || fn === 0x0d) { // SDXC1, SUXC1
+                const a = fn === 0x0d ? base & ~7 : base;
+                if ((a & 7) !== 0) { this.addressError(a, true); break exc; }
+                this.storeSlow(a, 4, fpu.getDoubleLo(fs));
+                if (this.excRaised) break exc;
+                this.storeSlow((a + 4) | 0, 4, fpu.getDoubleHi(fs));
+                if (this.excRaised) break exc;
+              } else if (fn === 0x0f) {
+                // PREFX
+              } else {
+                this.raise(EXC_RI);
+                break exc;
+              }
+              deadline = now;
+              continue;
+            }
+            const res = fpu.execute(insn);
+            if (res !== 0) {
+              this.excPc = cur; this.excDelay = curDelay;
+              this.raise(res === EXC_FPE ? EXC_FPE : EXC_RI);
+              break exc;
+            }
+            continue;
+          }
+
+          case 0x12: case 0x32: case 0x36: case 0x3a: case 0x3e: // COP2, LWC2, LDC2, SWC2, SDC2
+            this.excPc = cur; this.excDelay = curDelay;
+            this.raise(EXC_CPU, false, 2);
+            break exc;
+          case 0x33: continue; // PREF
+          case 0x2f: // CACHE
+            if (!this.kernelMode && (this.status & ST_CU0) === 0) {
+              this.excPc = cur; this.excDelay = curDelay;
+              this.raise(EXC_CPU, false, 0);
+              break exc;
+            }
+            continue;
+
+          case 0x14: if (r[rs] === r[rt]) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } continue; // BEQL
+          case 0x15: if (r[rs] !== r[rt]) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } continue; // BNEL
+          case 0x16: if (r[rs] <= 0) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } continue; // BLEZL
+          case 0x17: if (r[rs] > 0) { npc = (cur + 4 + ((insn << 16) >> 14)) | 0; delay = true; } else { pc = npc; npc = (npc + 4) | 0; } continue; // BGTZL
+
+          case 0x1c: {
+            // SPECIAL2
+            const rd = (insn >>> 11) & 31;
+            switch (insn & 63) {
+              case 0x00: case 0x01: case 0x04: case 0x05: { // MADD, MADDU, MSUB, MSUBU
+                const a = r[rs], b = r[rt];
+                const f = insn & 63;
+                const pl = Math.imul(a, b);
+                const ph = f & 1 ? mulHiUnsigned(a, b) : mulHiSigned(a, b);
+                const accLo = this.lo >>> 0;
+                let lo: number, hi: number;
+                if (f < 4) {
+                  const s = accLo + (pl >>> 0);
+                  lo = s | 0;
+                  hi = (this.hi + ph + (s > 0xffffffff ? 1 : 0)) | 0;
+                } else {
+                  const s = accLo - (pl >>> 0);
+                  lo = s | 0;
+                  hi = (this.hi - ph - (s < 0 ? 1 : 0)) | 0;
+                }
+                this.lo = lo;
+                this.hi = hi;
+                break;
+              }
+              case 0x02: r[rd] = Math.imul(r[rs], r[rt]); break; // MUL
+              case 0x20: r[rd] = Math.clz32(r[rs]); break; // CLZ
+              case 0x21: r[rd] = Math.clz32(~r[rs]); break; // CLO
+              case 0x3f: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_BP); break exc; // SDBBP (no EJTAG probe)
+              default: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
+            }
+            continue;
+          }
+
+          case 0x1f: {
+            // SPECIAL3
+            const rd = (insn >>> 11) & 31;
+            const sa = (insn >>> 6) & 31;
+            switch (insn & 63) {
+              case 0x00: { // EXT: size = msbd + 1
+                const size = rd + 1;
+                const v = r[rs] >>> sa;
+                r[rt] = size >= 32 ? v : v & ((1 << size) - 1);
+                break;
+              }
+              case 0x04: { // INS: msb in rd, lsb in sa
+                if (rd < sa) break; // UNPREDICTABLE
+                const width = rd - sa + 1;
+                const mask = (width >= 32 ? -1 : ((1 << width) - 1)) << sa;
+                r[rt] = (r[rt] & ~mask) | ((r[rs] << sa) & mask);
+                break;
+              }
+              case 0x20: { // BSHFL
+                const v = r[rt];
+                if (sa === 0x02) r[rd] = ((v & 0x00ff00ff) << 8) | ((v >>> 8) & 0x00ff00ff); // WSBH
+                else if (sa === 0x10) r[rd] = (v << 24) >> 24; // SEB
+                else if (sa === 0x18) r[rd] = (v << 16) >> 16; // SEH
+                else { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc; }
+                break;
+              }
+              case 0x3b: { // RDHWR
+                const user = !this.kernelMode;
+                if (rd > 3 || (user && (this.hwrEna & (1 << rd)) === 0)) {
+                  this.excPc = cur; this.excDelay = curDelay;
+                  this.raise(EXC_RI);
+                  break exc;
+                }
+                clock.cycles = now;
+                r[rt] = rd === 0 ? this.ebase & 0x3ff : rd === 1 ? 32 : rd === 2 ? this.count() : 2;
+                break;
+              }
+              default: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
+            }
+            continue;
+          }
+
+          // ---------------------------------------------------------- loads
+          case 0x20: { // LB
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0) v = (ram8[e - 1 + (a & 0xfff)] << 24) >> 24;
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 1);
+              if (this.excRaised) break exc;
+              v = (v << 24) >> 24;
+              deadline = now;
+            }
+            r[rt] = v;
+            continue;
+          }
+          case 0x24: { // LBU
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0) v = ram8[e - 1 + (a & 0xfff)];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 1) & 0xff;
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            r[rt] = v;
+            continue;
+          }
+          case 0x21: { // LH
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0 && (a & 1) === 0) v = (ram16[(e + (a & 0xfff)) >> 1] << 16) >> 16;
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 2);
+              if (this.excRaised) break exc;
+              v = (v << 16) >> 16;
+              deadline = now;
+            }
+            r[rt] = v;
+            continue;
+          }
+          case 0x25: { // LHU
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0 && (a & 1) === 0) v = ram16[(e + (a & 0xfff)) >> 1];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 2) & 0xffff;
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            r[rt] = v;
+            continue;
+          }
+          case 0x23: { // LW
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 4);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            r[rt] = v;
+            continue;
+          }
+          case 0x30: { // LL
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 4);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            this.llBit = true;
+            this.llAddr = a;
+            r[rt] = v;
+            continue;
+          }
+          case 0x22: case 0x26: { // LWL, LWR
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const aw = a & ~3;
+            const e = rmap[aw >>> 12];
+            let w: number;
+            if (e > 0) w = ram32[(e + (aw & 0xfff)) >> 2];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              w = this.loadSlow(aw, 4);
+              if (this.excRaised) {
+                this.badVAddr = a; // the architectural BadVAddr is the unaligned address
+                break exc;
+              }
+              deadline = now;
+            }
+            const b = a & 3;
+            if ((insn >>> 26) === 0x22) {
+              const sh = (3 - b) * 8;
+              r[rt] = sh === 0 ? w : (r[rt] & ((1 << sh) - 1)) | (w << sh);
+            } else {
+              const sh = b * 8;
+              r[rt] = sh === 0 ? w : (r[rt] & ~(-1 >>> sh)) | (w >>> sh);
+            }
+            continue;
+          }
+          case 0x31: { // LWC1
+            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
+            }
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            let v: number;
+            if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              v = this.loadSlow(a, 4);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            fpu.setWord(rt, v);
+            continue;
+          }
+          case 0x35: { // LDC1
+            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
+            }
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = rmap[a >>> 12];
+            if (e > 0 && (a & 7) === 0) {
+              const i = (e + (a & 0xfff)) >> 2;
+              fpu.setDouble(rt, ram32[i], ram32[i + 1]);
+            } else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              if ((a & 7) !== 0) { this.addressError(a, false); break exc; }
+              const lo = this.loadSlow(a, 4);
+              if (this.excRaised) break exc;
+              const hi = this.loadSlow((a + 4) | 0, 4);
+              if (this.excRaised) break exc;
+              fpu.setDouble(rt, lo, hi);
+              deadline = now;
+            }
+            continue;
+          }
+
+          // ---------------------------------------------------------- stores
+          case 0x28: { // SB
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = wmap[a >>> 12];
+            if (e > 0) ram8[e - 1 + (a & 0xfff)] = r[rt];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              this.storeSlow(a, 1, r[rt]);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            continue;
+          }
+          case 0x29: { // SH
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = wmap[a >>> 12];
+            if (e > 0 && (a & 1) === 0) ram16[(e + (a & 0xfff)) >> 1] = r[rt];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              this.storeSlow(a, 2, r[rt]);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            continue;
+          }
+          case 0x2b: { // SW
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = wmap[a >>> 12];
+            if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = r[rt];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              this.storeSlow(a, 4, r[rt]);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            continue;
+          }
+          case 0x38: { // SC
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            if (!this.llBit) {
+              // Still check the address so a bad SC faults like a store would.
+              if ((a & 3) !== 0) { this.excPc = cur; this.excDelay = curDelay; this.addressError(a, true); break exc; }
+              r[rt] = 0;
+              continue;
+            }
+            const e = wmap[a >>> 12];
+            if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = r[rt];
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              this.storeSlow(a, 4, r[rt]);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            this.llBit = false;
+            r[rt] = 1;
+            continue;
+          }
+          case 0x2a: case 0x2e: { // SWL, SWR
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const aw = a & ~3;
+            const e = wmap[aw >>> 12];
+            let w: number;
+            let idx = -1;
+            if (e > 0) {
+              idx = (e + (aw & 0xfff)) >> 2;
+              w = ram32[idx];
+            } else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              // Probe writability first so a read-only page raises TLBS/Mod, not TLBL.
+              const pa = this.translate(aw, true);
+              if (pa < 0) { this.badVAddr = a; break exc; }
+              w = this.loadSlow(aw, 4);
+              if (this.excRaised) break exc;
+            }
+            const b = a & 3;
+            const v = r[rt];
+            let nw: number;
+            if ((insn >>> 26) === 0x2a) {
+              const sh = (3 - b) * 8;
+              nw = sh === 0 ? v : (w & ~(-1 >>> sh)) | (v >>> sh);
+            } else {
+              const sh = b * 8;
+              nw = sh === 0 ? v : (w & ((1 << sh) - 1)) | (v << sh);
+            }
+            if (idx >= 0) ram32[idx] = nw;
+            else {
+              this.storeSlow(aw, 4, nw);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            continue;
+          }
+          case 0x39: { // SWC1
+            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
+            }
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = wmap[a >>> 12];
+            const v = fpu.getWord(rt);
+            if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v;
+            else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              this.storeSlow(a, 4, v);
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            continue;
+          }
+          case 0x3d: { // SDC1
+            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
+              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
+            }
+            const a = (r[rs] + ((insn << 16) >> 16)) | 0;
+            const e = wmap[a >>> 12];
+            if (e > 0 && (a & 7) === 0) {
+              const i = (e + (a & 0xfff)) >> 2;
+              ram32[i] = fpu.getDoubleLo(rt);
+              ram32[i + 1] = fpu.getDoubleHi(rt);
+            } else {
+              clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              if ((a & 7) !== 0) { this.addressError(a, true); break exc; }
+              // Check both words are writable before changing either.
+              if (this.translate(a, true) < 0) break exc;
+              this.storeSlow(a, 4, fpu.getDoubleLo(rt));
+              if (this.excRaised) break exc;
+              this.storeSlow((a + 4) | 0, 4, fpu.getDoubleHi(rt));
+              if (this.excRaised) break exc;
+              deadline = now;
+            }
+            continue;
+          }
+
+          default:
+            this.excPc = cur; this.excDelay = curDelay;
+            this.raise(EXC_RI);
+            break exc;
+        }
+      }
+      // An exception was raised: continue at its vector.
+      pc = this.pc;
+      npc = this.npc;
+      delay = false;
+      rmap = this.rmap;
+      wmap = this.wmap;
+      deadline = now;
+    }
+
+    clock.cycles = now;
+    this.pc = pc;
+    this.npc = npc;
+    this.delay = delay;
+    r[0] = 0;
+  }
+}

@@ -1,0 +1,571 @@
+/**
+ * IEEE 754 arithmetic for the CP1 model: correctly rounded + - * / sqrt, conversions, in all four
+ * rounding modes, with the exception flags QEMU's softfloat reports for MIPS (legacy NaN mode).
+ *
+ * Values travel as JS numbers. A NaN argument is treated as a quiet NaN (no flag); the caller
+ * looks at the raw bits to raise Invalid for signalling NaNs and stores the default NaN itself,
+ * because every NaN result in legacy mode is the default NaN (QEMU runs softfloat in
+ * default-NaN mode when FCSR.NAN2008 = 0).
+ *
+ * Strategy: the host computes the round-to-nearest double result; an error-free transformation
+ * (TwoSum, Dekker's TwoProduct) gives the sign of (exact - rounded), which is all that is needed
+ * to set Inexact and to step one ulp for the directed modes. Results near the underflow or
+ * overflow thresholds, where the transformations are not exact or tininess/flush-to-zero must be
+ * judged, take an exact BigInt path. That path allocates; the common path does not.
+ *
+ * Single precision (binary32) + - * / sqrt are computed in binary64 then rounded to binary32.
+ * Why that is exact: for these five operations, rounding the exact result first to a format of
+ * p' bits and then to p bits gives the same value as rounding directly to p bits whenever
+ * p' >= 2p + 2 (Figueroa, "When is double rounding innocuous?", SIGNUM 1995). Here p = 24 and
+ * p' = 53 >= 50. Intuitively: the exact result of one operation on two 24-bit values is either
+ * representable in 53 bits or lies too far (in 53-bit ulps) from any 24-bit rounding midpoint for
+ * the first rounding to land exactly on one. In addition, for the directed modes we never rely on
+ * the double result alone: the sign of (exact - single result) is computed exactly (products of
+ * two 24-bit values are exact in binary64, and the TwoSum error tells what the double add lost).
+ * Conversions from 64-bit integers have no such bound (63 significant bits), so CVT.S.L takes
+ * the exact path whenever the value does not fit 53 bits.
+ */
+
+export const FL_I = 1; // Inexact
+export const FL_U = 2; // Underflow
+export const FL_O = 4; // Overflow
+export const FL_Z = 8; // Division by zero
+export const FL_V = 16; // Invalid operation
+
+export const RM_RN = 0;
+export const RM_RZ = 1;
+export const RM_RP = 2;
+export const RM_RM = 3;
+
+const OP_ADD = 0;
+const OP_MUL = 1;
+const OP_DIV = 2;
+const OP_SQRT = 3;
+const OP_CVT = 4;
+
+const scratch = new ArrayBuffer(8);
+const sF64 = new Float64Array(scratch);
+const sF32 = new Float32Array(scratch, 0, 1);
+const sU32 = new Uint32Array(scratch);
+
+const MIN_D = 2.2250738585072014e-308; // 2^-1022
+const MAX_D = Number.MAX_VALUE;
+const MIN_S = 1.1754943508222875e-38; // 2^-126
+const MAX_S = 3.4028234663852886e38;
+const TWO_MIN_S = 2 * MIN_S;
+// Inside [LO_D, HI_D] the rounding error of a product is itself a double (no underflow) and the
+// Dekker splitting cannot overflow (operands up to SPLIT_MAX).
+const LO_D = 2 ** -960;
+const HI_D = 2 ** 1020;
+const SPLIT_MAX = 2 ** 995;
+const SPLITTER = 134217729; // 2^27 + 1
+const TWO32 = 4294967296;
+
+/** Next double away from (up=false: toward -inf / up=true: toward +inf) a finite non-zero x. */
+function nextD(x: number, up: boolean): number {
+  sF64[0] = x;
+  let lo = sU32[0];
+  let hi = sU32[1];
+  if ((x > 0) === up) {
+    lo = (lo + 1) >>> 0;
+    if (lo === 0) hi = (hi + 1) >>> 0;
+  } else {
+    if (lo === 0) hi = (hi - 1) >>> 0;
+    lo = (lo - 1) >>> 0;
+  }
+  sU32[0] = lo;
+  sU32[1] = hi;
+  return sF64[0];
+}
+
+function nextS(x: number, up: boolean): number {
+  sF32[0] = x;
+  sU32[0] = (x > 0) === up ? sU32[0] + 1 : sU32[0] - 1;
+  return sF32[0];
+}
+
+/** a*b - p exactly (Dekker), valid inside the LO_D/HI_D/SPLIT_MAX limits. */
+function twoProdErr(a: number, b: number, p: number): number {
+  let t = SPLITTER * a;
+  const ah = t - (t - a);
+  const al = a - ah;
+  t = SPLITTER * b;
+  const bh = t - (t - b);
+  const bl = b - bh;
+  return ah * bh - p + ah * bl + al * bh + al * bl;
+}
+
+function bitLen(m: bigint): number {
+  return m === 0n ? 0 : m.toString(2).length;
+}
+
+function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = 1n << BigInt((bitLen(n) >> 1) + 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+// Decomposition of a double into (-1)^neg * m * 2^e, written to these module slots.
+let dNeg = false;
+let dM = 0n;
+let dE = 0;
+function decompose(x: number): void {
+  sF64[0] = x;
+  const hi = sU32[1];
+  const be = (hi >>> 20) & 0x7ff;
+  dNeg = hi >>> 31 !== 0;
+  dM = (BigInt(hi & 0xfffff) << 32n) | BigInt(sU32[0]);
+  if (be === 0) dE = -1074;
+  else {
+    dM |= 1n << 52n;
+    dE = be - 1075;
+  }
+}
+
+/**
+ * Arithmetic state for one FPU: rounding mode and flush-to-zero in, accumulated flags out.
+ * The Fpu sets rm/ftz and clears flags before each instruction.
+ */
+export class FpCore {
+  flags = 0;
+  rm = RM_RN;
+  /** FCSR.FS: results that are tiny before rounding become signed zero, with no flags (QEMU). */
+  ftz = false;
+  /** 64-bit integer results of toL(): low and high words. */
+  lo = 0;
+  hi = 0;
+
+  // ---- rounding helpers -------------------------------------------------------------------
+
+  /** v is the round-to-nearest double of an inexact exact value; c = sign(exact - v). */
+  private dirD(v: number, c: number): number {
+    this.flags |= FL_I;
+    switch (this.rm) {
+      case RM_RN:
+        return v;
+      case RM_RZ:
+        if (v > 0 ? c < 0 : c > 0) v = nextD(v, v < 0);
+        break;
+      case RM_RP:
+        if (c > 0) v = nextD(v, true);
+        break;
+      default:
+        if (c < 0) v = nextD(v, false);
+    }
+    if (v === Infinity || v === -Infinity) this.flags |= FL_O;
+    return v;
+  }
+
+  private dirS(v: number, c: number): number {
+    this.flags |= FL_I;
+    switch (this.rm) {
+      case RM_RN:
+        return v;
+      case RM_RZ:
+        if (v > 0 ? c < 0 : c > 0) v = nextS(v, v < 0);
+        break;
+      case RM_RP:
+        if (c > 0) v = nextS(v, true);
+        break;
+      default:
+        if (c < 0) v = nextS(v, false);
+    }
+    if (v === Infinity || v === -Infinity) this.flags |= FL_O;
+    return v;
+  }
+
+  /** Sign of a zero produced by adding a and b (exact cancellation or two zeros). */
+  private zeroSum(a: number, b: number, s: number): number {
+    if (this.rm !== RM_RM) return s;
+    return a === 0 && b === 0 && 1 / a > 0 && 1 / b > 0 ? 0 : -0;
+  }
+
+  /**
+   * r is the binary64 value of an operation on binary32 operands; c0 = sign(exact - r).
+   * Returns the binary32 result in the current mode, or takes the exact path near the limits.
+   */
+  private roundS(r: number, c0: number, op: number, a: number, b: number): number {
+    const rs = Math.fround(r);
+    const ars = Math.abs(rs);
+    if (ars >= TWO_MIN_S && ars !== Infinity) {
+      const d = r - rs; // exact: both are doubles within one binary32 ulp of each other
+      const c = d > 0 ? 1 : d < 0 ? -1 : c0;
+      return c === 0 ? rs : this.dirS(rs, c);
+    }
+    if (ars === Infinity && this.rm === RM_RN) {
+      this.flags |= FL_O | FL_I;
+      return rs;
+    }
+    return this.slow(op, a, b, true);
+  }
+
+  // ---- double precision -------------------------------------------------------------------
+
+  addD(a: number, b: number): number {
+    const s = a + b;
+    if (s !== s) {
+      if (a === a && b === b) this.flags |= FL_V; // inf - inf
+      return NaN;
+    }
+    if (s === 0) return this.zeroSum(a, b, s);
+    const as = Math.abs(s);
+    if (as === Infinity) {
+      if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return s;
+      if (this.rm === RM_RN) {
+        this.flags |= FL_O | FL_I;
+        return s;
+      }
+      return this.slow(OP_ADD, a, b, false);
+    }
+    // A sum below 2^-1022 is a multiple of 2^-1074 with few bits: always exact.
+    if (as < MIN_D) return this.ftz ? (s > 0 ? 0 : -0) : s;
+    const bv = s - a;
+    const err = a - (s - bv) + (b - bv);
+    if (err === 0) return s;
+    if (err !== err) return this.slow(OP_ADD, a, b, false);
+    return this.dirD(s, err > 0 ? 1 : -1);
+  }
+
+  subD(a: number, b: number): number {
+    return this.addD(a, -b);
+  }
+
+  mulD(a: number, b: number): number {
+    const p = a * b;
+    if (p !== p) {
+      if (a === a && b === b) this.flags |= FL_V; // 0 * inf
+      return NaN;
+    }
+    const aa = Math.abs(a);
+    const ab = Math.abs(b);
+    if (a === 0 || b === 0 || aa === Infinity || ab === Infinity) return p;
+    const ap = Math.abs(p);
+    if (ap >= LO_D && ap <= HI_D && aa <= SPLIT_MAX && ab <= SPLIT_MAX) {
+      const e = twoProdErr(a, b, p);
+      return e === 0 ? p : this.dirD(p, e > 0 ? 1 : -1);
+    }
+    if (ap === Infinity && this.rm === RM_RN) {
+      this.flags |= FL_O | FL_I;
+      return p;
+    }
+    return this.slow(OP_MUL, a, b, false);
+  }
+
+  divD(a: number, b: number): number {
+    if (a !== a || b !== b) return NaN;
+    if (b === 0) {
+      if (a === 0) {
+        this.flags |= FL_V;
+        return NaN;
+      }
+      if (Math.abs(a) !== Infinity) this.flags |= FL_Z;
+      return a / b;
+    }
+    const q = a / b;
+    if (q !== q) {
+      this.flags |= FL_V; // inf / inf
+      return NaN;
+    }
+    const aa = Math.abs(a);
+    const ab = Math.abs(b);
+    if (a === 0 || aa === Infinity || ab === Infinity) return q;
+    const aq = Math.abs(q);
+    if (aq >= LO_D && aq <= SPLIT_MAX && aa >= LO_D && aa <= HI_D && ab <= SPLIT_MAX) {
+      const p = q * b;
+      const rem = a - p - twoProdErr(q, b, p); // a - q*b, sign exact
+      if (rem === 0) return q;
+      return this.dirD(q, rem > 0 === b > 0 ? 1 : -1);
+    }
+    if (aq === Infinity && this.rm === RM_RN) {
+      this.flags |= FL_O | FL_I;
+      return q;
+    }
+    return this.slow(OP_DIV, a, b, false);
+  }
+
+  sqrtD(a: number): number {
+    if (a !== a) return NaN;
+    if (a < 0) {
+      this.flags |= FL_V;
+      return NaN;
+    }
+    if (a === 0 || a === Infinity) return a;
+    const s = Math.sqrt(a);
+    if (a >= LO_D && a <= HI_D) {
+      const p = s * s;
+      const rem = a - p - twoProdErr(s, s, p);
+      return rem === 0 ? s : this.dirD(s, rem > 0 ? 1 : -1);
+    }
+    return this.slow(OP_SQRT, a, 0, false);
+  }
+
+  // ---- single precision -------------------------------------------------------------------
+
+  addS(a: number, b: number): number {
+    const s = a + b;
+    if (s !== s) {
+      if (a === a && b === b) this.flags |= FL_V;
+      return NaN;
+    }
+    if (s === 0) return this.zeroSum(a, b, s);
+    if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return s;
+    const bv = s - a;
+    const err = a - (s - bv) + (b - bv);
+    return this.roundS(s, err > 0 ? 1 : err < 0 ? -1 : 0, OP_ADD, a, b);
+  }
+
+  subS(a: number, b: number): number {
+    return this.addS(a, -b);
+  }
+
+  mulS(a: number, b: number): number {
+    const p = a * b; // exact: 24 x 24 bits, far from the binary64 limits
+    if (p !== p) {
+      if (a === a && b === b) this.flags |= FL_V;
+      return NaN;
+    }
+    if (a === 0 || b === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return p;
+    return this.roundS(p, 0, OP_MUL, a, b);
+  }
+
+  divS(a: number, b: number): number {
+    if (a !== a || b !== b) return NaN;
+    if (b === 0) {
+      if (a === 0) {
+        this.flags |= FL_V;
+        return NaN;
+      }
+      if (Math.abs(a) !== Infinity) this.flags |= FL_Z;
+      return a / b;
+    }
+    const q = a / b;
+    if (q !== q) {
+      this.flags |= FL_V;
+      return NaN;
+    }
+    if (a === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return q;
+    const rs = Math.fround(q);
+    const ars = Math.abs(rs);
+    if (ars >= TWO_MIN_S && ars !== Infinity) {
+      const pb = rs * b; // exact in binary64
+      let c = a > pb ? 1 : a < pb ? -1 : 0;
+      if (b < 0) c = -c;
+      return c === 0 ? rs : this.dirS(rs, c);
+    }
+    if (ars === Infinity && this.rm === RM_RN) {
+      this.flags |= FL_O | FL_I;
+      return rs;
+    }
+    return this.slow(OP_DIV, a, b, true);
+  }
+
+  sqrtS(a: number): number {
+    if (a !== a) return NaN;
+    if (a < 0) {
+      this.flags |= FL_V;
+      return NaN;
+    }
+    if (a === 0 || a === Infinity) return a;
+    // sqrt of a binary32 is never tiny nor huge, so no exact-path fallback is needed.
+    const rs = Math.fround(Math.sqrt(a));
+    const sq = rs * rs; // exact in binary64
+    const c = a > sq ? 1 : a < sq ? -1 : 0;
+    return c === 0 ? rs : this.dirS(rs, c);
+  }
+
+  // ---- format conversions -----------------------------------------------------------------
+
+  /** CVT.S.D */
+  cvtSD(d: number): number {
+    if (d !== d) return NaN;
+    if (d === 0 || Math.abs(d) === Infinity) return d;
+    return this.roundS(d, 0, OP_CVT, d, 0);
+  }
+
+  /** CVT.S.W */
+  cvtSW(i: number): number {
+    const rs = Math.fround(i);
+    const c = i > rs ? 1 : i < rs ? -1 : 0;
+    return c === 0 ? rs : this.dirS(rs, c);
+  }
+
+  /** CVT.D.L: (hi:lo) is a two's complement 64-bit integer, lo unsigned. */
+  cvtDL(lo: number, hi: number): number {
+    const h = hi * TWO32;
+    const s = h + lo;
+    if (hi >= -0x200000 && hi < 0x200000) return s; // |value| < 2^53: exact
+    const bv = s - h;
+    const err = h - (s - bv) + (lo - bv);
+    return err === 0 ? s : this.dirD(s, err > 0 ? 1 : -1);
+  }
+
+  /** CVT.S.L */
+  cvtSL(lo: number, hi: number): number {
+    if (hi >= -0x200000 && hi < 0x200000) return this.cvtSW(hi * TWO32 + lo);
+    let v = (BigInt(hi) << 32n) | BigInt(lo);
+    const neg = v < 0n;
+    if (neg) v = -v;
+    return this.roundBig(neg, v, 0, false, true);
+  }
+
+  /** Round x to an integral double in rounding mode rm (x finite). */
+  private static roundInt(x: number, rm: number): number {
+    switch (rm) {
+      case RM_RN: {
+        if (Math.abs(x) >= 4503599627370496) return x; // 2^52: already integral
+        const f = Math.floor(x);
+        const d = x - f;
+        if (d > 0.5) return f + 1;
+        if (d < 0.5) return f;
+        return f % 2 === 0 ? f : f + 1;
+      }
+      case RM_RZ:
+        return Math.trunc(x);
+      case RM_RP:
+        return Math.ceil(x);
+      default:
+        return Math.floor(x);
+    }
+  }
+
+  /**
+   * Float to int32 in mode rm. NaN, infinities and out-of-range values raise Invalid only and
+   * give 0x7FFFFFFF (MIPS legacy behaviour, QEMU FP_TO_INT32_OVERFLOW).
+   */
+  toW(x: number, rm: number): number {
+    if (x !== x) {
+      this.flags |= FL_V;
+      return 0x7fffffff;
+    }
+    const r = Math.abs(x) === Infinity ? x : FpCore.roundInt(x, rm);
+    if (!(r >= -2147483648 && r <= 2147483647)) {
+      this.flags |= FL_V;
+      return 0x7fffffff;
+    }
+    if (r !== x) this.flags |= FL_I;
+    return r | 0;
+  }
+
+  /** Float to int64 in mode rm, result in this.lo / this.hi. Overflow gives 0x7FFF...FFFF. */
+  toL(x: number, rm: number): void {
+    const r = x !== x || Math.abs(x) === Infinity ? NaN : FpCore.roundInt(x, rm);
+    if (!(r >= -9223372036854775808 && r < 9223372036854775808)) {
+      this.flags |= FL_V;
+      this.lo = 0xffffffff;
+      this.hi = 0x7fffffff;
+      return;
+    }
+    if (r !== x) this.flags |= FL_I;
+    const h = Math.floor(r / TWO32);
+    this.hi = h | 0;
+    this.lo = (r - h * TWO32) >>> 0;
+  }
+
+  // ---- exact path -------------------------------------------------------------------------
+
+  /** Exact evaluation with BigInt; operands are finite (and non-zero for MUL/DIV/SQRT/CVT). */
+  private slow(op: number, a: number, b: number, single: boolean): number {
+    const p = single ? 24 : 53;
+    decompose(a);
+    const an = dNeg;
+    const am = dM;
+    const ae = dE;
+    switch (op) {
+      case OP_ADD: {
+        decompose(b);
+        const e = Math.min(ae, dE);
+        let x = am << BigInt(ae - e);
+        let y = dM << BigInt(dE - e);
+        if (an) x = -x;
+        if (dNeg) y = -y;
+        const s = x + y;
+        if (s === 0n) return this.zeroSum(a, b, 0);
+        return this.roundBig(s < 0n, s < 0n ? -s : s, e, false, single);
+      }
+      case OP_MUL:
+        decompose(b);
+        return this.roundBig(an !== dNeg, am * dM, ae + dE, false, single);
+      case OP_DIV: {
+        decompose(b);
+        const k = Math.max(0, p + 3 + bitLen(dM) - bitLen(am));
+        const n = am << BigInt(k);
+        const q = n / dM;
+        return this.roundBig(an !== dNeg, q, ae - dE - k, q * dM !== n, single);
+      }
+      case OP_SQRT: {
+        let k = Math.max(0, 2 * (p + 3) - bitLen(am));
+        if (((ae - k) & 1) !== 0) k++;
+        const n = am << BigInt(k);
+        const r = isqrt(n);
+        return this.roundBig(false, r, (ae - k) / 2, r * r !== n, single);
+      }
+      default:
+        return this.roundBig(an, am, ae, false, single);
+    }
+  }
+
+  /**
+   * Round (-1)^neg * (m + sticky) * 2^e to binary32/64 in the current mode and raise flags.
+   * sticky means "plus a non-zero amount smaller than 2^e"; m must then have >= p+2 bits.
+   * Underflow follows softfloat's default for MIPS: tininess after rounding, and only if inexact.
+   */
+  roundBig(neg: boolean, m: bigint, e: number, sticky: boolean, single: boolean): number {
+    if (m === 0n) return neg ? -0 : 0;
+    const p = single ? 24 : 53;
+    const emin = single ? -126 : -1022;
+    const emax = single ? 127 : 1023;
+    const rm = this.rm;
+    const E = e + bitLen(m) - 1;
+    if (this.ftz && E < emin) return neg ? -0 : 0;
+
+    const roundAt = (lsb: number): [bigint, boolean] => {
+      const shift = lsb - e;
+      if (shift <= 0) return [m << BigInt(-shift), sticky];
+      const sh = BigInt(shift);
+      let q = m >> sh;
+      const rem = m & ((1n << sh) - 1n);
+      const half = 1n << (sh - 1n);
+      const inexact = rem !== 0n || sticky;
+      let up: boolean;
+      if (rm === RM_RN) up = rem > half || (rem === half && (sticky || (q & 1n) === 1n));
+      else if (rm === RM_RZ) up = false;
+      else if (rm === RM_RP) up = inexact && !neg;
+      else up = inexact && neg;
+      if (up) q += 1n;
+      return [q, inexact];
+    };
+
+    let lsb = Math.max(E, emin) - p + 1;
+    let [q, inexact] = roundAt(lsb);
+    if (q === 1n << BigInt(p)) {
+      q >>= 1n;
+      lsb++;
+    }
+    let tiny = false;
+    if (E < emin) {
+      tiny = true;
+      if (E === emin - 1) {
+        // Tiny after rounding: would rounding to p bits with unbounded exponent reach 2^emin?
+        const [qu] = roundAt(E - p + 1);
+        if (qu === 1n << BigInt(p)) tiny = false;
+      }
+    }
+    if (q >= 1n << BigInt(p - 1) && lsb + p - 1 > emax) {
+      this.flags |= FL_O | FL_I;
+      const max = single ? MAX_S : MAX_D;
+      let v: number;
+      if (rm === RM_RN) v = Infinity;
+      else if (rm === RM_RZ) v = max;
+      else if (rm === RM_RP) v = neg ? max : Infinity;
+      else v = neg ? Infinity : max;
+      return neg ? -v : v;
+    }
+    if (inexact) this.flags |= tiny ? FL_I | FL_U : FL_I;
+    const v = Number(q) * 2 ** lsb;
+    return neg ? -v : v;
+  }
+}

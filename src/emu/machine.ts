@@ -1,0 +1,302 @@
+import { IoSpace } from './bus/io-space';
+import { Clock } from './clock';
+import { BadImageError, type ElfImage, parseElf } from './boot/elf';
+import { PROM_BASE, buildPromBlock, initrdOffset } from './boot/prom';
+import type { CpuModel } from './cpu/cp0';
+import { Cpu, type CpuTracer } from './cpu/cpu';
+import { Gt64120 } from './devices/gt64120';
+import { DmaControllers } from './devices/i8237';
+import { I8042 } from './devices/i8042';
+import { Pit } from './devices/i8254';
+import { PicPair } from './devices/i8259';
+import { BOOT_REVISION, MaltaFpga } from './devices/malta-fpga';
+import { Rtc } from './devices/mc146818';
+import { PciBus } from './devices/pci';
+import { PIIX4_RCR_PORT, Piix4 } from './devices/piix4';
+import { Uart16550 } from './devices/uart16550';
+import { MaltaBus, Rom } from './memory/malta-bus';
+import { Ram } from './memory/ram';
+
+export { BadImageError };
+
+export interface MachineConfig {
+  /** Kernel ELF, already decompressed if it was shipped gzipped. */
+  kernel: Uint8Array;
+  kernelName?: string;
+  initrd?: Uint8Array;
+  commandLine?: string;
+  /** RAM in MiB (QEMU's -m). */
+  memMiB?: number;
+  cpu?: CpuModel;
+  /** RTC start time, seconds since the Unix epoch (UTC). */
+  rtcEpochSeconds?: number;
+  /** Called with each byte the guest writes to ttyS0 (COM1). */
+  onSerial?: (byte: number) => void;
+}
+
+export type PowerState = 'running' | 'off';
+
+/**
+ * The MIPS Malta board: CPU, RAM, GT-64120, PIIX4 south bridge (PIC, PIT, RTC, keyboard
+ * controller, PM), the UARTs and the FPGA, wired as malta-hw.md describes, with the kernel
+ * started the way QEMU's `-kernel` does (boot stub state applied directly).
+ */
+export class Machine {
+  readonly clock = new Clock();
+  readonly ram: Ram;
+  io!: IoSpace;
+  bus!: MaltaBus;
+  cpu!: Cpu;
+  pic!: PicPair;
+  pit!: Pit;
+  rtc!: Rtc;
+  kbc!: I8042;
+  com1!: Uart16550;
+  com2!: Uart16550;
+  cbusUart!: Uart16550;
+  fpga!: MaltaFpga;
+  gt!: Gt64120;
+  pci!: PciBus;
+  piix4!: Piix4;
+  dma!: DmaControllers;
+
+  power: PowerState = 'running';
+  /** Guest asked for a board reset (FPGA SOFTRES, PIIX reset, keyboard controller pulse). */
+  private resetPending = false;
+  resets = 0;
+  private readonly kernel: ElfImage;
+  private readonly serialIn: number[] = [];
+  private serialInPos = 0;
+  /** Input is held back until the guest has the console open for reading (IER.ERBFI). */
+  private readonly config: Required<Omit<MachineConfig, 'initrd' | 'onSerial'>> & MachineConfig;
+
+  constructor(config: MachineConfig) {
+    const memMiB = config.memMiB ?? 256;
+    if (!Number.isInteger(memMiB) || memMiB < 16 || memMiB > 2048) {
+      throw new BadImageError(`memory size ${memMiB} MiB is out of range (16 to 2048)`);
+    }
+    this.config = {
+      kernelName: 'vmlinux',
+      commandLine: '',
+      memMiB,
+      cpu: '24Kf',
+      rtcEpochSeconds: 0,
+      ...config,
+    };
+    this.kernel = parseElf(config.kernel);
+    this.ram = new Ram(memMiB * 1024 * 1024);
+    this.checkFits();
+
+    this.build();
+    this.boot();
+  }
+
+  /** Create the board's chips in their power-on state and wire them together. */
+  private build(): void {
+    this.io = new IoSpace();
+    this.dma = new DmaControllers();
+    this.bus = new MaltaBus(this.ram, this.io);
+    this.cpu = new Cpu(this.bus, this.clock, this.config.cpu);
+    const cpu = this.cpu;
+
+    this.pic = new PicPair((level) => cpu.setIrqLine(2, level));
+    const isa = (n: number) => (level: boolean) => this.pic.setIrq(n, level);
+    this.pit = new Pit(this.clock, isa(0));
+    this.rtc = new Rtc(this.clock, isa(8), this.config.rtcEpochSeconds);
+    this.kbc = new I8042(isa(1), isa(12), { onReset: () => this.requestReset() });
+    const onSerial = this.config.onSerial ?? (() => {});
+    this.com1 = new Uart16550(this.clock, isa(4), {
+      onTransmit: onSerial,
+      onRxSpace: () => this.feedSerial(),
+    });
+    this.com2 = new Uart16550(this.clock, isa(3), { onTransmit: () => {} });
+    this.cbusUart = new Uart16550(this.clock, (level) => cpu.setIrqLine(4, level), {
+      onTransmit: () => {},
+      regShift: 3,
+      clockHz: 3_686_400,
+    });
+    this.fpga = new MaltaFpga({ onReset: () => this.requestReset() });
+
+    this.pci = new PciBus(this.io, (irq, level) => this.pic.setIrq(irq, level));
+    this.gt = new Gt64120({ bus: this.pci, iack: () => this.pic.acknowledge() });
+    this.piix4 = new Piix4(this.pci, {
+      clock: this.clock,
+      onPowerOff: () => this.powerOff(),
+      onReset: () => this.requestReset(),
+    });
+
+    this.mapDevices();
+  }
+
+  private checkFits(): void {
+    const ramLow = Math.min(this.ram.size, 0x10000000);
+    for (const s of this.kernel.segments) {
+      if (s.paddr + s.memsz > ramLow) {
+        throw new BadImageError(
+          `kernel: segment at 0x${s.paddr.toString(16)} (${s.memsz} bytes) does not fit in ${this.config.memMiB} MiB of RAM`,
+        );
+      }
+    }
+    const initrd = this.config.initrd;
+    if (initrd) {
+      const off = initrdOffset(ramLow, initrd.length);
+      if (off <= this.kernel.high || off < 0) {
+        throw new BadImageError(
+          `initrd: ${initrd.length} bytes do not fit in RAM above the kernel (${this.config.memMiB} MiB; try a larger --mem)`,
+        );
+      }
+    }
+  }
+
+  private mapDevices(): void {
+    const io = this.io;
+    io.map(0x00, 0x20, this.dma.dma1);
+    io.map(0x80, 0x10, this.dma.page);
+    io.map(0xc0, 0x20, this.dma.dma2);
+    io.map(0x20, 2, this.pic.masterPorts);
+    io.map(0xa0, 2, this.pic.slavePorts);
+    io.map(0x4d0, 2, this.pic.elcrPorts);
+    io.map(0x40, 4, this.pit.ports);
+    io.map(0x61, 1, this.pit.portB);
+    io.map(0x60, 1, this.kbc.ports);
+    io.map(0x64, 1, { read: (_o, s) => this.kbc.ports.read(4, s), write: (_o, s, v) => this.kbc.ports.write(4, s, v) });
+    io.map(0x70, 2, this.rtc.ports);
+    io.map(0x3f8, 8, this.com1);
+    io.map(0x2f8, 8, this.com2);
+    io.map(PIIX4_RCR_PORT, 1, this.piix4.resetControl);
+
+    const rom = new Uint8Array(0x400000);
+    new DataView(rom.buffer).setUint32(0x10, BOOT_REVISION, true);
+    // CBUS UART first: it sits inside the FPGA window and must win.
+    this.bus.fixed.push({ base: 0x1f000900, size: 0x40, device: this.cbusUart });
+    this.bus.fixed.push({ base: 0x1f000000, size: 0x100000, device: this.fpga });
+    this.bus.fixed.push({ base: 0x1fc00000, size: 0x400000, device: new Rom(rom) });
+    const gt = this.gt;
+    this.bus.gtWindow = () => ({ base: gt.isdBase(), size: 0x1000, device: gt.regs });
+    this.bus.ioWindow = () => gt.ioWindow();
+    this.bus.pciMemWindows = () => [gt.mem0Window(), gt.mem1Window()];
+    this.bus.pci = this.pci;
+  }
+
+  /** Load the images and set the state QEMU's boot stub leaves for the kernel (malta-hw.md 2.2, 2.4). */
+  private boot(): void {
+    const ram = this.ram;
+    ram.u8.fill(0);
+    for (const s of this.kernel.segments) {
+      ram.u8.set(s.data, s.paddr);
+      ram.u8.fill(0, s.paddr + s.data.length, s.paddr + s.memsz);
+    }
+    const ramLow = Math.min(ram.size, 0x10000000);
+    let initrdInfo: { kseg0Start: number; size: number } | undefined;
+    const initrd = this.config.initrd;
+    if (initrd) {
+      const off = initrdOffset(ramLow, initrd.length);
+      ram.u8.set(initrd, off);
+      initrdInfo = { kseg0Start: 0x80000000 + off, size: initrd.length };
+    }
+    const prom = buildPromBlock({
+      kernelName: this.config.kernelName,
+      commandLine: this.config.commandLine,
+      initrd: initrdInfo,
+      ramLowSize: ramLow,
+      ramSize: ram.size,
+      // Fixed so boots are reproducible; Linux only mixes it into its entropy pool.
+      rngSeed: '6f647461622d6d616c74612d726e67736565642d6465746572' + '6d696e6973746963',
+    });
+    ram.u8.set(prom, PROM_BASE);
+
+    this.gt.applyBootStub();
+    const cpu = this.cpu;
+    cpu.reset();
+    const g = cpu.gpr;
+    g[29] = 0x80001fc0 | 0; // sp
+    g[4] = 2; // a0 = argc
+    g[5] = (0x80000000 + PROM_BASE) | 0; // a1 = argv
+    g[6] = (0x80000000 + PROM_BASE + 8) | 0; // a2 = envp
+    g[7] = ramLow; // a3 = memsize
+    g[25] = this.kernel.entry; // t9
+    g[31] = 0xbfc00000 | 0; // ra points into the (virtual) stub
+    cpu.pc = this.kernel.entry;
+    cpu.npc = (this.kernel.entry + 4) | 0;
+    cpu.setStatus(1 << 22); // BEV=1, ERL=0: QEMU clears ERL for -kernel boots
+  }
+
+  // ---------------------------------------------------------------- control
+
+  powerOff(): void {
+    this.power = 'off';
+    this.cpu.stopRequested = true;
+  }
+
+  private requestReset(): void {
+    this.resetPending = true;
+    this.cpu.stopRequested = true;
+  }
+
+  /** Restart as a board reset would: devices to power-on state, images reloaded, kernel entered. */
+  reset(): void {
+    this.resetPending = false;
+    this.resets++;
+    this.clock.clearTimers();
+    this.build();
+    this.boot();
+  }
+
+  /**
+   * Run for up to `cycles` of guest time. Returns early on power-off. A guest reset is carried
+   * out here and the machine goes on running.
+   */
+  run(cycles: number): void {
+    if (this.power === 'off') return;
+    const limit = this.clock.cycles + cycles;
+    while (this.clock.cycles < limit && this.power === 'running') {
+      this.cpu.stopRequested = false;
+      this.cpu.run(limit);
+      this.feedSerial();
+      if (this.resetPending) this.reset();
+      else if (this.cpu.stopRequested) break;
+    }
+  }
+
+  /** Guest time in seconds. */
+  get seconds(): number {
+    return this.clock.cycles / this.clock.hz;
+  }
+
+  get instructions(): number {
+    return this.clock.cycles - this.cpu.idleCycles;
+  }
+
+  setTracer(tracer: CpuTracer | null): void {
+    this.cpu.tracer = tracer;
+  }
+
+  // ---------------------------------------------------------------- serial console input
+
+  /** Queue bytes for ttyS0; they reach the UART only as the guest makes room for them. */
+  sendSerial(bytes: ArrayLike<number>): void {
+    for (let i = 0; i < bytes.length; i++) this.serialIn.push(bytes[i] & 0xff);
+    this.feedSerial();
+  }
+
+  /** Bytes queued for the console that the guest has not taken yet. */
+  get serialBacklog(): number {
+    return this.serialIn.length - this.serialInPos;
+  }
+
+  /** Whether the guest has the console open for reading (receive interrupts enabled). */
+  get serialReading(): boolean {
+    return this.com1.rxInterruptEnabled;
+  }
+
+  feedSerial(): void {
+    if (!this.com1.rxInterruptEnabled) return;
+    while (this.serialInPos < this.serialIn.length && this.com1.canReceive()) {
+      this.com1.pushRx(this.serialIn[this.serialInPos++]);
+    }
+    if (this.serialInPos > 4096 && this.serialInPos === this.serialIn.length) {
+      this.serialIn.length = 0;
+      this.serialInPos = 0;
+    }
+  }
+}

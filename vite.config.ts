@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+// Cross-origin isolation lets the emulator worker share the framebuffer with the page
+// (SharedArrayBuffer) instead of copying a frame per redraw.
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  server: { headers: isolation },
+  preview: { headers: isolation },
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+  },
+});
