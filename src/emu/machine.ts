@@ -286,11 +286,13 @@ export class Machine {
 
   /** Whether the guest has the console open for reading (receive interrupts enabled). */
   get serialReading(): boolean {
-    return this.com1.rxInterruptEnabled;
+    // Linux enables the receive interrupt, then switches the FIFOs on, which empties them:
+    // bytes given before that would be lost, as they would be on a real line.
+    return this.com1.rxInterruptEnabled && this.com1.fifoEnabled;
   }
 
   feedSerial(): void {
-    if (!this.com1.rxInterruptEnabled) return;
+    if (!this.serialReading) return;
     while (this.serialInPos < this.serialIn.length && this.com1.canReceive()) {
       this.com1.pushRx(this.serialIn[this.serialInPos++]);
     }

@@ -420,7 +420,7 @@ export class Cpu {
       case 30 << 3: this.errorEpc = v; return;
       case 31 << 3: this.desave = v; return;
     }
-    if (reg === 18) this.watchLo[sel] = v & ~4; // no store watch needed; keep I/R bits
+    if (reg === 18) this.watchLo[sel] = v & ~7; // QEMU 7.2 keeps the I/R/W enables at 0
     else if (reg === 19) this.watchHi[sel] = (this.watchHi[sel] & (0x80000000 | 0)) | (v & 0x40ff0ff8 & ~0x7);
     // Everything else (ErrCtl, TagLo, ...) ignores writes, as on QEMU.
   }

@@ -155,6 +155,11 @@ export class Uart16550 implements IoDevice {
     return (this.ier & IER_ERBFI) !== 0;
   }
 
+  /** Whether the FIFOs are on (FCR bit 0): Linux turns them on last when it opens the port. */
+  get fifoEnabled(): boolean {
+    return (this.fcr & FCR_ENABLE) !== 0;
+  }
+
   /** Duration of one character frame in guest nanoseconds, from divisor and LCR. */
   get characterTimeNs(): number {
     return this.charTimeNs;
@@ -305,6 +310,7 @@ export class Uart16550 implements IoDevice {
 
   private writeFcr(v: number): void {
     let cmd = v;
+    const enabling = (v & FCR_ENABLE) !== 0 && (this.fcr & FCR_ENABLE) === 0;
     // Switching the FIFOs on or off empties both of them.
     if ((v ^ this.fcr) & FCR_ENABLE) cmd |= FCR_CLEAR_RX | FCR_CLEAR_TX;
     this.fcr = v & FCR_STORED;
@@ -320,7 +326,7 @@ export class Uart16550 implements IoDevice {
     }
     // The transmit FIFO is always empty (transmission is instantaneous), so FCR_CLEAR_TX is a no-op.
     this.updateIrq();
-    if (freed && this.onRxSpace && !(this.mcr & MCR_LOOP)) this.onRxSpace();
+    if ((freed || enabling) && this.onRxSpace && !(this.mcr & MCR_LOOP)) this.onRxSpace();
   }
 
   private writeMcr(v: number): void {
