@@ -719,6 +719,9 @@ function randomSingle(next: () => number, expSpan: number, expBase: number): num
   return fromSbits(((next() & 0x807fffff) | (((expBase + (next() % expSpan)) & 0xff) << 23)) >>> 0);
 }
 
+/** FPU_FUZZ_ITERS=200000 npx vitest run tests/fpu.test.ts for a deeper run. */
+const FUZZ_ITERS = Number(process.env.FPU_FUZZ_ITERS ?? 1200);
+
 describe('correct rounding against exact rationals', () => {
   const ops = ['add', 'sub', 'mul', 'div', 'sqrt'] as const;
   for (const single of [false, true]) {
@@ -731,8 +734,9 @@ describe('correct rounding against exact rationals', () => {
         let checked = 0;
         let tinyInexact = 0;
         let tiny = 0;
+        let overflows = 0;
         let directedInexact = 0;
-        for (let iter = 0; iter < 1200; iter++) {
+        for (let iter = 0; iter < FUZZ_ITERS; iter++) {
           // mix of ordinary magnitudes and operands that land near/below the underflow threshold
           const far = iter % 3 === 0;
           let a: number, b: number;
@@ -753,6 +757,22 @@ describe('correct rounding against exact rationals', () => {
           }
           if (op === 'sqrt') a = Math.abs(a);
           if (op === 'div' && far) b = single ? randomSingle(next, 20, 160) : randomDouble(next, 60, 1060);
+          if (iter % 3 === 1 && op !== 'sqrt') {
+            // operands whose result lands around the overflow threshold
+            const eMax = single ? 254 : 2046;
+            const half = single ? 127 + 63 : 1023 + 511;
+            if (op === 'mul') {
+              a = single ? randomSingle(next, 4, half) : randomDouble(next, 4, half);
+              b = single ? randomSingle(next, 4, half - 2) : randomDouble(next, 4, half - 2);
+            } else if (op === 'div') {
+              a = single ? randomSingle(next, 3, eMax - 2) : randomDouble(next, 3, eMax - 2);
+              b = single ? randomSingle(next, 3, 125) : randomDouble(next, 3, 1021);
+            } else {
+              a = single ? randomSingle(next, 2, eMax - 1) : randomDouble(next, 2, eMax - 1);
+              b = single ? randomSingle(next, 28, eMax - 27) : randomDouble(next, 58, eMax - 57);
+              if ((a < 0) !== (b < 0) === (op === 'add')) b = -b; // same-sign magnitudes add up
+            }
+          }
           const qa = q(a);
           const qb = q(b);
           let exact: Q | null = null;
@@ -778,7 +798,26 @@ describe('correct rounding against exact rationals', () => {
             const insn = op === 'sqrt' ? fr(fmt, func, 6, single ? 1 : 2) : fr(fmt, func, 6, single ? 1 : 2, single ? 2 : 4);
             expect(f.execute(insn)).toBe(EXC_NONE);
             const r = single ? fromSbits(getSbits(f, 6)) : getD(f, 6);
-            if (!Number.isFinite(r)) continue;
+            const max = single ? 3.4028234663852886e38 : Number.MAX_VALUE;
+            const negExact = cmpExactQ(q(0)) < 0;
+            // IEEE overflow: the result rounded with an unbounded exponent exceeds MAX. For a
+            // positive exact value x: RN overflows iff x >= MAX + ulp/2, RZ and RM iff x >= 2^(emax+1),
+            // RP iff x > MAX (mirrored for negative values).
+            const topHalf = single ? 2 ** 127 : 2 ** 1023; // 2^(emax+1) / 2, finite
+            const halfUlp = single ? 2 ** 103 : 2 ** 970;
+            const mag = (y: number) => (negExact ? -y : y);
+            const away = rm === RN ? RN : rm === RZ ? RZ : (rm === RP) !== negExact ? RP : RZ;
+            let overflow: boolean;
+            if (away === RN) overflow = cmpExactQ(qadd(q(mag(max)), q(mag(halfUlp)))) * (negExact ? -1 : 1) >= 0;
+            else if (away === RP) overflow = cmpExactQ(q(mag(max))) * (negExact ? -1 : 1) > 0;
+            else overflow = cmpExactQ(qmul(q(mag(topHalf)), { n: 2n, d: 1n })) * (negExact ? -1 : 1) >= 0;
+            expect((cause(f) & O) !== 0).toBe(overflow);
+            if (overflow) {
+              expect(Math.abs(r)).toBe(away === RZ ? max : Infinity);
+              expect(cause(f) & I).toBe(I);
+              overflows++;
+              continue;
+            }
             checkRounded(r, (y) => cmpExactQ(q(y)), rm, single);
             const isExact = cmpExactQ(q(r)) === 0;
             expect((cause(f) & I) !== 0).toBe(!isExact);
@@ -794,11 +833,12 @@ describe('correct rounding against exact rationals', () => {
             checked++;
           }
         }
-        expect(checked).toBeGreaterThan(3000);
+        expect(checked).toBeGreaterThan(FUZZ_ITERS * 2);
         expect(directedInexact).toBeGreaterThan(1000);
         // sqrt never produces tiny results and tiny sums are always exact; products and
         // quotients must exercise the underflow path
         if (op !== 'sqrt') expect(tiny).toBeGreaterThan(50);
+        if (op !== 'sqrt') expect(overflows).toBeGreaterThan(50);
         if (op === 'mul' || op === 'div') expect(tinyInexact).toBeGreaterThan(50);
       });
     }
