@@ -203,6 +203,10 @@ describe('multiply and divide', () => {
   it('DIV INT_MIN / -1 gives LO = INT_MIN, HI = 0 (QEMU) without trapping', () => {
     expect(hilo(div(T0, T1), { [T0]: -0x80000000, [T1]: -1 })).toEqual([0, 0x80000000]);
   });
+  it('DIV/DIVU by zero give LO = rs, HI = 0 (QEMU; the architecture leaves it UNPREDICTABLE)', () => {
+    expect(hilo(div(T0, T1), { [T0]: -7, [T1]: 0 }, 0x1111, 0x2222)).toEqual([0, -7 >>> 0]);
+    expect(hilo(divu(T0, T1), { [T0]: 0x9000000, [T1]: 0 }, 0x1111, 0x2222)).toEqual([0, 0x9000000]);
+  });
   it('DIVU is unsigned', () => {
     expect(hilo(divu(T0, T1), { [T0]: -1, [T1]: 2 })).toEqual([1, 0x7fffffff]);
     expect(hilo(divu(T0, T1), { [T0]: -0x80000000, [T1]: 0x10 })).toEqual([0, 0x08000000]);
@@ -574,6 +578,22 @@ describe('LL/SC', () => {
     h.run(40);
     expect(h.parkedAt(CODE + 20)).toBe(true);
     expect(h.read32(DATA)).toBe(105);
+  });
+});
+
+describe('self-modifying code', () => {
+  it('a stored instruction word is executed, not a stale copy', () => {
+    const h = new CpuHarness();
+    // Overwrite the instruction at CODE + 20 (addiu t0, zero, 1) with addiu t0, zero, 2.
+    h.program([...li(T1, addiu(T0, ZERO, 2)), ...li(A0, CODE + 20), sw(T1, 0, A0), addiu(T0, ZERO, 1), ...halt()]);
+    // Run it once first so any decode cache has seen the old word.
+    h.load(CODE + 0x100, [jal(CODE + 20), nop(), ...halt()]);
+    h.start(CODE + 0x100);
+    h.run(10);
+    expect(h.reg(T0)).toBe(1);
+    h.start(CODE);
+    h.run(20);
+    expect(h.reg(T0)).toBe(2);
   });
 });
 

@@ -443,6 +443,24 @@ describe('exceptions', () => {
     f.execute(fr(D, F.add, 6, 2, 4));
     expect(getD(f, 6)).toBe(Infinity);
     expect(cause(f)).toBe(O | I);
+    // exact just above MAX (RN keeps MAX): RP must round up to 2^1024, i.e. overflow
+    setD(f, 4, 2 ** 960);
+    f.execute(fr(D, F.add, 6, 2, 4));
+    expect(getD(f, 6)).toBe(Infinity);
+    expect(cause(f)).toBe(O | I);
+    setRM(f, RN);
+    f.execute(fr(D, F.add, 6, 2, 4));
+    expect(getD(f, 6)).toBe(Number.MAX_VALUE);
+    expect(cause(f)).toBe(I);
+    setS(f, 1, 3.4028234663852886e38);
+    setS(f, 3, 2 ** 90);
+    f.execute(fr(S, F.add, 5, 1, 3));
+    expect(getSbits(f, 5)).toBe(0x7f7fffff);
+    expect(cause(f)).toBe(I);
+    setRM(f, RP);
+    f.execute(fr(S, F.add, 5, 1, 3));
+    expect(getSbits(f, 5)).toBe(0x7f800000);
+    expect(cause(f)).toBe(O | I);
   });
 
   it('underflow: exact tiny results raise nothing, inexact tiny results raise U+I', () => {
@@ -769,7 +787,8 @@ describe('correct rounding against exact rationals', () => {
               b = single ? randomSingle(next, 3, 125) : randomDouble(next, 3, 1021);
             } else {
               a = single ? randomSingle(next, 2, eMax - 1) : randomDouble(next, 2, eMax - 1);
-              b = single ? randomSingle(next, 28, eMax - 27) : randomDouble(next, 58, eMax - 57);
+              const span = iter % 2 === 0 ? 4 : single ? 28 : 58; // near MAX, or down to ~ulp(MAX)
+              b = single ? randomSingle(next, span, eMax + 1 - span) : randomDouble(next, span, eMax + 1 - span);
               if ((a < 0) !== (b < 0) === (op === 'add')) b = -b; // same-sign magnitudes add up
             }
           }

@@ -1,1 +1,174 @@
-export {};
+/**
+ * `npm run bench`: how fast odtab boots the built-in guest and runs work inside it, side by side
+ * with QEMU when qemu-system-mipsel is installed. Prints figures; asserts nothing.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { Machine } from '../emu/machine';
+
+const GUEST = fileURLToPath(new URL('../public/guest/', import.meta.url));
+const PROMPT = 'odtab# ';
+
+interface Workload {
+  name: string;
+  setup?: string;
+  command: string;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'shell loop (20000 iterations)', command: 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done' },
+  {
+    name: 'md5sum of 16 MiB',
+    setup: 'dd if=/dev/urandom of=/tmp/r bs=1M count=16 2>/dev/null',
+    command: 'md5sum /tmp/r',
+  },
+  { name: 'gzip of 16 MiB', command: 'gzip -c /tmp/r | wc -c' },
+];
+
+interface Result {
+  bootSeconds: number;
+  bootInstructions?: number;
+  loops: { name: string; seconds: number; instructions?: number }[];
+}
+
+function loadGuest() {
+  const manifest = JSON.parse(readFileSync(GUEST + 'manifest.json', 'utf8'));
+  return {
+    kernel: gunzipSync(readFileSync(GUEST + 'vmlinux.gz')),
+    initrd: readFileSync(GUEST + 'initrd.gz'),
+    cmdline: manifest.cmdline as string,
+  };
+}
+
+function benchOdtab(): Result {
+  const g = loadGuest();
+  let out = '';
+  const t0 = performance.now();
+  const m = new Machine({
+    kernel: g.kernel,
+    initrd: g.initrd,
+    commandLine: g.cmdline,
+    rtcEpochSeconds: 1_700_000_000,
+    onSerial: (b) => {
+      out += String.fromCharCode(b);
+    },
+  });
+  const waitPrompt = (from: number) => {
+    while (out.indexOf(PROMPT, from) < 0) {
+      if (m.power === 'off') throw new Error('guest powered off');
+      m.run(2_000_000);
+    }
+    return out.length;
+  };
+  let mark = waitPrompt(0);
+  const bootSeconds = (performance.now() - t0) / 1000;
+  const bootInstructions = m.instructions;
+  const loops: Result['loops'] = [];
+  for (const w of WORKLOADS) {
+    if (w.setup) {
+      m.sendSerial(Buffer.from(w.setup + '\n'));
+      mark = waitPrompt(mark);
+    }
+    const i0 = m.instructions;
+    const s0 = performance.now();
+    m.sendSerial(Buffer.from(w.command + '\n'));
+    mark = waitPrompt(mark);
+    loops.push({ name: w.name, seconds: (performance.now() - s0) / 1000, instructions: m.instructions - i0 });
+  }
+  return { bootSeconds, bootInstructions, loops };
+}
+
+/** Drives qemu-system-mipsel over its stdio serial console; times are host wall clock. */
+async function benchQemu(): Promise<Result | null> {
+  const which = spawnSync('sh', ['-c', 'command -v qemu-system-mipsel'], { encoding: 'utf8' });
+  if (which.status !== 0) return null;
+  const g = loadGuest();
+  const dir = mkdtempSync(join(tmpdir(), 'odtab-bench-'));
+  writeFileSync(join(dir, 'vmlinux'), g.kernel);
+  writeFileSync(join(dir, 'initrd.gz'), g.initrd);
+  const t0 = performance.now();
+  const q = spawn(
+    'qemu-system-mipsel',
+    ['-M', 'malta', '-m', '256', '-kernel', join(dir, 'vmlinux'), '-initrd', join(dir, 'initrd.gz'),
+      '-append', g.cmdline, '-nographic', '-no-reboot', '-monitor', 'none'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  let waiter: (() => void) | null = null;
+  let want = { text: PROMPT, from: 0 };
+  q.stdout.on('data', (d: Buffer) => {
+    out += d.toString('latin1');
+    if (waiter && out.indexOf(want.text, want.from) >= 0) {
+      const w = waiter;
+      waiter = null;
+      w();
+    }
+  });
+  const waitPrompt = (from: number) =>
+    new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('QEMU did not reach the prompt')), 300_000);
+      want = { text: PROMPT, from };
+      const done = () => {
+        clearTimeout(timer);
+        resolve(out.length);
+      };
+      if (out.indexOf(PROMPT, from) >= 0) done();
+      else waiter = done;
+    });
+  try {
+    let mark = await waitPrompt(0);
+    const bootSeconds = (performance.now() - t0) / 1000;
+    const loops: Result['loops'] = [];
+    for (const w of WORKLOADS) {
+      if (w.setup) {
+        q.stdin.write(w.setup + '\n');
+        mark = await waitPrompt(mark);
+      }
+      const s0 = performance.now();
+      q.stdin.write(w.command + '\n');
+      mark = await waitPrompt(mark);
+      loops.push({ name: w.name, seconds: (performance.now() - s0) / 1000 });
+    }
+    return { bootSeconds, loops };
+  } finally {
+    q.kill('SIGKILL');
+  }
+}
+
+function fmt(n: number, digits = 2): string {
+  return n.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  console.log('odtab benchmark: built-in guest (Debian 6.1 Malta kernel, busybox initramfs)\n');
+  const ours = benchOdtab();
+  const peakMiB = process.resourceUsage().maxRSS / 1024;
+  const qemu = await benchQemu();
+
+  console.log(`boot to shell prompt: ${fmt(ours.bootSeconds)} s host, ${(ours.bootInstructions! / 1e6).toFixed(0)} M guest instructions` +
+    (qemu ? `; QEMU ${fmt(qemu.bootSeconds)} s (odtab/QEMU time ratio ${fmt(ours.bootSeconds / qemu.bootSeconds)})` : ''));
+  console.log('');
+  console.log('workload                          odtab s   guest Minstr   odtab MIPS' + (qemu ? '   QEMU s   QEMU MIPS*   ratio' : ''));
+  for (let i = 0; i < ours.loops.length; i++) {
+    const l = ours.loops[i];
+    const mips = l.instructions! / l.seconds / 1e6;
+    let line = `${l.name.padEnd(32)} ${fmt(l.seconds).padStart(8)} ${(l.instructions! / 1e6).toFixed(0).padStart(14)} ${mips.toFixed(0).padStart(12)}`;
+    if (qemu) {
+      const ql = qemu.loops[i];
+      line += `${fmt(ql.seconds).padStart(9)} ${(l.instructions! / ql.seconds / 1e6).toFixed(0).padStart(12)} ${fmt(l.seconds / ql.seconds).padStart(7)}`;
+    }
+    console.log(line);
+  }
+  if (qemu) console.log('\n* QEMU MIPS = odtab\'s instruction count for the same work / QEMU\'s wall time; ratio = odtab s / QEMU s');
+  else console.log('\n(qemu-system-mipsel not installed: no side-by-side figures)');
+  console.log(`peak host memory (RSS): ${peakMiB.toFixed(0)} MiB for 256 MiB of guest RAM`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -61,29 +61,6 @@ const SPLIT_MAX = 2 ** 995;
 const SPLITTER = 134217729; // 2^27 + 1
 const TWO32 = 4294967296;
 
-/** Next double away from (up=false: toward -inf / up=true: toward +inf) a finite non-zero x. */
-function nextD(x: number, up: boolean): number {
-  sF64[0] = x;
-  let lo = sU32[0];
-  let hi = sU32[1];
-  if ((x > 0) === up) {
-    lo = (lo + 1) >>> 0;
-    if (lo === 0) hi = (hi + 1) >>> 0;
-  } else {
-    if (lo === 0) hi = (hi - 1) >>> 0;
-    lo = (lo - 1) >>> 0;
-  }
-  sU32[0] = lo;
-  sU32[1] = hi;
-  return sF64[0];
-}
-
-function nextS(x: number, up: boolean): number {
-  sF32[0] = x;
-  sU32[0] = (x > 0) === up ? sU32[0] + 1 : sU32[0] - 1;
-  return sF32[0];
-}
-
 /** a*b - p exactly (Dekker), valid inside the LO_D/HI_D/SPLIT_MAX limits. */
 function twoProdErr(a: number, b: number, p: number): number {
   let t = SPLITTER * a;
@@ -140,42 +117,75 @@ export class FpCore {
   hi = 0;
 
   // ---- rounding helpers -------------------------------------------------------------------
+  //
+  // Each operation has a compact fast path guarded by one range test on the result, which also
+  // rules out NaN, infinities, zeros and tiny values (comparisons with NaN are false); everything
+  // else goes to an out-of-line *Special method. Keeping the fast paths small lets V8 inline them
+  // into the Fpu, so doubles are never boxed on the common path. Directed-mode ulp steps work on
+  // the scratch buffer for the same reason.
 
-  /** v is the round-to-nearest double of an inexact exact value; c = sign(exact - v). */
-  private dirD(v: number, c: number): number {
-    this.flags |= FL_I;
-    switch (this.rm) {
-      case RM_RN:
-        return v;
-      case RM_RZ:
-        if (v > 0 ? c < 0 : c > 0) v = nextD(v, v < 0);
-        break;
-      case RM_RP:
-        if (c > 0) v = nextD(v, true);
-        break;
-      default:
-        if (c < 0) v = nextD(v, false);
+  /** Step the double in sF64[0] (RN result, finite, non-zero) per the directed mode; c = sign(exact - it). */
+  private stepD(c: number): void {
+    const v = sF64[0];
+    let up: boolean;
+    if (this.rm === RM_RZ) {
+      if (v > 0 ? c > 0 : c < 0) return;
+      up = v < 0;
+    } else if (this.rm === RM_RP) {
+      if (c < 0) return;
+      up = true;
+    } else {
+      if (c > 0) return;
+      up = false;
     }
-    if (v === Infinity || v === -Infinity) this.flags |= FL_O;
-    return v;
+    let lo = sU32[0];
+    let hi = sU32[1];
+    if ((v > 0) === up) {
+      lo = (lo + 1) >>> 0;
+      if (lo === 0) hi = (hi + 1) >>> 0;
+    } else {
+      if (lo === 0) hi = (hi - 1) >>> 0;
+      lo = (lo - 1) >>> 0;
+    }
+    sU32[0] = lo;
+    sU32[1] = hi;
+    if ((hi & 0x7ff00000) === 0x7ff00000) this.flags |= FL_O; // stepped from MAX to infinity
   }
 
-  private dirS(v: number, c: number): number {
-    this.flags |= FL_I;
-    switch (this.rm) {
-      case RM_RN:
-        return v;
-      case RM_RZ:
-        if (v > 0 ? c < 0 : c > 0) v = nextS(v, v < 0);
-        break;
-      case RM_RP:
-        if (c > 0) v = nextS(v, true);
-        break;
-      default:
-        if (c < 0) v = nextS(v, false);
+  /** Same for the binary32 value in sF32[0]. */
+  private stepS(c: number): void {
+    const v = sF32[0];
+    let up: boolean;
+    if (this.rm === RM_RZ) {
+      if (v > 0 ? c > 0 : c < 0) return;
+      up = v < 0;
+    } else if (this.rm === RM_RP) {
+      if (c < 0) return;
+      up = true;
+    } else {
+      if (c > 0) return;
+      up = false;
     }
-    if (v === Infinity || v === -Infinity) this.flags |= FL_O;
-    return v;
+    const w = (v > 0) === up ? sU32[0] + 1 : sU32[0] - 1;
+    sU32[0] = w;
+    if ((w & 0x7f800000) === 0x7f800000) this.flags |= FL_O;
+  }
+
+  /** An inexact double result v with c = sign(exact - v): raise Inexact, apply the mode. */
+  private inexactD(v: number, c: number): number {
+    this.flags |= FL_I;
+    if (this.rm === RM_RN) return v;
+    sF64[0] = v;
+    this.stepD(c);
+    return sF64[0];
+  }
+
+  private inexactS(v: number, c: number): number {
+    this.flags |= FL_I;
+    if (this.rm === RM_RN) return v;
+    sF32[0] = v;
+    this.stepS(c);
+    return sF32[0];
   }
 
   /** Sign of a zero produced by adding a and b (exact cancellation or two zeros). */
@@ -184,29 +194,27 @@ export class FpCore {
     return a === 0 && b === 0 && 1 / a > 0 && 1 / b > 0 ? 0 : -0;
   }
 
-  /**
-   * r is the binary64 value of an operation on binary32 operands; c0 = sign(exact - r).
-   * Returns the binary32 result in the current mode, or takes the exact path near the limits.
-   */
-  private roundS(r: number, c0: number, op: number, a: number, b: number): number {
-    const rs = Math.fround(r);
-    const ars = Math.abs(rs);
-    if (ars >= TWO_MIN_S && ars !== Infinity) {
-      const d = r - rs; // exact: both are doubles within one binary32 ulp of each other
-      const c = d > 0 ? 1 : d < 0 ? -1 : c0;
-      return c === 0 ? rs : this.dirS(rs, c);
-    }
-    if (ars === Infinity && this.rm === RM_RN) {
-      this.flags |= FL_O | FL_I;
-      return rs;
-    }
-    return this.slow(op, a, b, true);
+  /** Result overflowed to infinity in round-to-nearest (exact value >= MAX + ulp/2). */
+  private overflowRN(v: number): number {
+    this.flags |= FL_O | FL_I;
+    return v;
   }
 
   // ---- double precision -------------------------------------------------------------------
 
   addD(a: number, b: number): number {
     const s = a + b;
+    const as = Math.abs(s);
+    if (as >= MIN_D && as <= MAX_D) {
+      const bv = s - a;
+      const err = a - (s - bv) + (b - bv); // TwoSum: exact error of s
+      if (err === 0) return s;
+      if (err === err) return this.inexactD(s, err > 0 ? 1 : -1);
+    }
+    return this.addSpecialD(a, b, s);
+  }
+
+  private addSpecialD(a: number, b: number, s: number): number {
     if (s !== s) {
       if (a === a && b === b) this.flags |= FL_V; // inf - inf
       return NaN;
@@ -215,47 +223,48 @@ export class FpCore {
     const as = Math.abs(s);
     if (as === Infinity) {
       if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return s;
-      if (this.rm === RM_RN) {
-        this.flags |= FL_O | FL_I;
-        return s;
-      }
+      if (this.rm === RM_RN) return this.overflowRN(s);
       return this.slow(OP_ADD, a, b, false);
     }
     // A sum below 2^-1022 is a multiple of 2^-1074 with few bits: always exact.
     if (as < MIN_D) return this.ftz ? (s > 0 ? 0 : -0) : s;
-    const bv = s - a;
-    const err = a - (s - bv) + (b - bv);
-    if (err === 0) return s;
-    if (err !== err) return this.slow(OP_ADD, a, b, false);
-    return this.dirD(s, err > 0 ? 1 : -1);
-  }
-
-  subD(a: number, b: number): number {
-    return this.addD(a, -b);
+    return this.slow(OP_ADD, a, b, false); // TwoSum overflowed internally
   }
 
   mulD(a: number, b: number): number {
     const p = a * b;
+    const ap = Math.abs(p);
+    if (ap >= LO_D && ap <= HI_D && Math.abs(a) <= SPLIT_MAX && Math.abs(b) <= SPLIT_MAX) {
+      const e = twoProdErr(a, b, p);
+      return e === 0 ? p : this.inexactD(p, e > 0 ? 1 : -1);
+    }
+    return this.mulSpecialD(a, b, p);
+  }
+
+  private mulSpecialD(a: number, b: number, p: number): number {
     if (p !== p) {
       if (a === a && b === b) this.flags |= FL_V; // 0 * inf
       return NaN;
     }
-    const aa = Math.abs(a);
-    const ab = Math.abs(b);
-    if (a === 0 || b === 0 || aa === Infinity || ab === Infinity) return p;
-    const ap = Math.abs(p);
-    if (ap >= LO_D && ap <= HI_D && aa <= SPLIT_MAX && ab <= SPLIT_MAX) {
-      const e = twoProdErr(a, b, p);
-      return e === 0 ? p : this.dirD(p, e > 0 ? 1 : -1);
-    }
-    if (ap === Infinity && this.rm === RM_RN) {
-      this.flags |= FL_O | FL_I;
-      return p;
-    }
+    if (a === 0 || b === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return p;
+    if (Math.abs(p) === Infinity && this.rm === RM_RN) return this.overflowRN(p);
     return this.slow(OP_MUL, a, b, false);
   }
 
   divD(a: number, b: number): number {
+    const q = a / b;
+    const aq = Math.abs(q);
+    const aa = Math.abs(a);
+    if (aq >= LO_D && aq <= SPLIT_MAX && aa >= LO_D && aa <= HI_D && Math.abs(b) <= SPLIT_MAX) {
+      const p = q * b;
+      const rem = a - p - twoProdErr(q, b, p); // a - q*b, sign exact
+      if (rem === 0) return q;
+      return this.inexactD(q, rem > 0 === b > 0 ? 1 : -1);
+    }
+    return this.divSpecialD(a, b, q);
+  }
+
+  private divSpecialD(a: number, b: number, q: number): number {
     if (a !== a || b !== b) return NaN;
     if (b === 0) {
       if (a === 0) {
@@ -263,76 +272,102 @@ export class FpCore {
         return NaN;
       }
       if (Math.abs(a) !== Infinity) this.flags |= FL_Z;
-      return a / b;
+      return q;
     }
-    const q = a / b;
     if (q !== q) {
       this.flags |= FL_V; // inf / inf
       return NaN;
     }
-    const aa = Math.abs(a);
-    const ab = Math.abs(b);
-    if (a === 0 || aa === Infinity || ab === Infinity) return q;
-    const aq = Math.abs(q);
-    if (aq >= LO_D && aq <= SPLIT_MAX && aa >= LO_D && aa <= HI_D && ab <= SPLIT_MAX) {
-      const p = q * b;
-      const rem = a - p - twoProdErr(q, b, p); // a - q*b, sign exact
-      if (rem === 0) return q;
-      return this.dirD(q, rem > 0 === b > 0 ? 1 : -1);
-    }
-    if (aq === Infinity && this.rm === RM_RN) {
-      this.flags |= FL_O | FL_I;
-      return q;
-    }
+    if (a === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return q;
+    if (Math.abs(q) === Infinity && this.rm === RM_RN) return this.overflowRN(q);
     return this.slow(OP_DIV, a, b, false);
   }
 
   sqrtD(a: number): number {
+    if (a >= LO_D && a <= HI_D) {
+      const s = Math.sqrt(a);
+      const p = s * s;
+      const rem = a - p - twoProdErr(s, s, p);
+      return rem === 0 ? s : this.inexactD(s, rem > 0 ? 1 : -1);
+    }
+    return this.sqrtSpecialD(a);
+  }
+
+  private sqrtSpecialD(a: number): number {
     if (a !== a) return NaN;
     if (a < 0) {
       this.flags |= FL_V;
       return NaN;
     }
     if (a === 0 || a === Infinity) return a;
-    const s = Math.sqrt(a);
-    if (a >= LO_D && a <= HI_D) {
-      const p = s * s;
-      const rem = a - p - twoProdErr(s, s, p);
-      return rem === 0 ? s : this.dirD(s, rem > 0 ? 1 : -1);
-    }
     return this.slow(OP_SQRT, a, 0, false);
   }
 
   // ---- single precision -------------------------------------------------------------------
+  //
+  // r = the binary64 result; rs = fround(r) is the correctly rounded binary32 (see the header).
+  // sign(exact - rs) is sign(r - rs) when they differ (that difference is exact and larger than
+  // any error of r), else the sign of r's own error.
 
   addS(a: number, b: number): number {
     const s = a + b;
+    const rs = Math.fround(s);
+    const ars = Math.abs(rs);
+    if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      const d = s - rs;
+      if (d !== 0) return this.inexactS(rs, d > 0 ? 1 : -1);
+      const bv = s - a;
+      const err = a - (s - bv) + (b - bv);
+      return err === 0 ? rs : this.inexactS(rs, err > 0 ? 1 : -1);
+    }
+    return this.addSpecialS(a, b, s);
+  }
+
+  private addSpecialS(a: number, b: number, s: number): number {
     if (s !== s) {
       if (a === a && b === b) this.flags |= FL_V;
       return NaN;
     }
     if (s === 0) return this.zeroSum(a, b, s);
     if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return s;
-    const bv = s - a;
-    const err = a - (s - bv) + (b - bv);
-    return this.roundS(s, err > 0 ? 1 : err < 0 ? -1 : 0, OP_ADD, a, b);
-  }
-
-  subS(a: number, b: number): number {
-    return this.addS(a, -b);
+    if (Math.abs(Math.fround(s)) === Infinity && this.rm === RM_RN) return this.overflowRN(Infinity * s);
+    return this.slow(OP_ADD, a, b, true);
   }
 
   mulS(a: number, b: number): number {
     const p = a * b; // exact: 24 x 24 bits, far from the binary64 limits
+    const rs = Math.fround(p);
+    const ars = Math.abs(rs);
+    if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      const d = p - rs;
+      return d === 0 ? rs : this.inexactS(rs, d > 0 ? 1 : -1);
+    }
+    return this.mulSpecialS(a, b, p);
+  }
+
+  private mulSpecialS(a: number, b: number, p: number): number {
     if (p !== p) {
       if (a === a && b === b) this.flags |= FL_V;
       return NaN;
     }
     if (a === 0 || b === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return p;
-    return this.roundS(p, 0, OP_MUL, a, b);
+    if (Math.abs(Math.fround(p)) === Infinity && this.rm === RM_RN) return this.overflowRN(Infinity * p);
+    return this.slow(OP_MUL, a, b, true);
   }
 
   divS(a: number, b: number): number {
+    const q = a / b;
+    const rs = Math.fround(q);
+    const ars = Math.abs(rs);
+    if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      const pb = rs * b; // exact in binary64
+      if (a === pb) return rs;
+      return this.inexactS(rs, a > pb === b > 0 ? 1 : -1);
+    }
+    return this.divSpecialS(a, b, q);
+  }
+
+  private divSpecialS(a: number, b: number, q: number): number {
     if (a !== a || b !== b) return NaN;
     if (b === 0) {
       if (a === 0) {
@@ -340,57 +375,52 @@ export class FpCore {
         return NaN;
       }
       if (Math.abs(a) !== Infinity) this.flags |= FL_Z;
-      return a / b;
+      return q;
     }
-    const q = a / b;
     if (q !== q) {
       this.flags |= FL_V;
       return NaN;
     }
     if (a === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return q;
-    const rs = Math.fround(q);
-    const ars = Math.abs(rs);
-    if (ars >= TWO_MIN_S && ars !== Infinity) {
-      const pb = rs * b; // exact in binary64
-      let c = a > pb ? 1 : a < pb ? -1 : 0;
-      if (b < 0) c = -c;
-      return c === 0 ? rs : this.dirS(rs, c);
-    }
-    if (ars === Infinity && this.rm === RM_RN) {
-      this.flags |= FL_O | FL_I;
-      return rs;
-    }
+    if (Math.abs(Math.fround(q)) === Infinity && this.rm === RM_RN) return this.overflowRN(Infinity * q);
     return this.slow(OP_DIV, a, b, true);
   }
 
   sqrtS(a: number): number {
+    const rs = Math.fround(Math.sqrt(a));
+    // sqrt of a binary32 is never tiny nor huge: only NaN, negative, zero and inf are special.
+    if (rs > 0 && rs < Infinity) {
+      const sq = rs * rs; // exact in binary64
+      return a === sq ? rs : this.inexactS(rs, a > sq ? 1 : -1);
+    }
     if (a !== a) return NaN;
     if (a < 0) {
       this.flags |= FL_V;
       return NaN;
     }
-    if (a === 0 || a === Infinity) return a;
-    // sqrt of a binary32 is never tiny nor huge, so no exact-path fallback is needed.
-    const rs = Math.fround(Math.sqrt(a));
-    const sq = rs * rs; // exact in binary64
-    const c = a > sq ? 1 : a < sq ? -1 : 0;
-    return c === 0 ? rs : this.dirS(rs, c);
+    return a;
   }
 
   // ---- format conversions -----------------------------------------------------------------
 
   /** CVT.S.D */
   cvtSD(d: number): number {
+    const rs = Math.fround(d);
+    const ars = Math.abs(rs);
+    if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      const diff = d - rs;
+      return diff === 0 ? rs : this.inexactS(rs, diff > 0 ? 1 : -1);
+    }
     if (d !== d) return NaN;
     if (d === 0 || Math.abs(d) === Infinity) return d;
-    return this.roundS(d, 0, OP_CVT, d, 0);
+    if (ars === Infinity && this.rm === RM_RN) return this.overflowRN(rs);
+    return this.slow(OP_CVT, d, 0, true);
   }
 
   /** CVT.S.W */
   cvtSW(i: number): number {
     const rs = Math.fround(i);
-    const c = i > rs ? 1 : i < rs ? -1 : 0;
-    return c === 0 ? rs : this.dirS(rs, c);
+    return i === rs ? rs : this.inexactS(rs, i > rs ? 1 : -1);
   }
 
   /** CVT.D.L: (hi:lo) is a two's complement 64-bit integer, lo unsigned. */
@@ -400,7 +430,7 @@ export class FpCore {
     if (hi >= -0x200000 && hi < 0x200000) return s; // |value| < 2^53: exact
     const bv = s - h;
     const err = h - (s - bv) + (lo - bv);
-    return err === 0 ? s : this.dirD(s, err > 0 ? 1 : -1);
+    return err === 0 ? s : this.inexactD(s, err > 0 ? 1 : -1);
   }
 
   /** CVT.S.L */

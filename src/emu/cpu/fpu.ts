@@ -37,6 +37,9 @@ const DNAN_S = 0x7fbfffff;
 const DNAN_D_HI = 0x7ff7ffff;
 const DNAN_D_LO = 0xffffffff;
 
+/** Rounding modes of ROUND/TRUNC/CEIL/FLOOR, indexed by func & 3. */
+const FIXED_RM = [RM_RN, RM_RZ, RM_RP, RM_RM];
+
 const FMT_S = 16,
   FMT_D = 17,
   FMT_W = 20,
@@ -285,20 +288,21 @@ export class Fpu {
     return !this.fr && (regs & 1) !== 0;
   }
 
+  // The dispatchers below pass only register numbers: each arithmetic operation lives in a small
+  // method so V8 can inline the FpCore call into it and keep the doubles unboxed.
+
   private execS(func: number, ft: number, fs: number, fd: number, insn: number): number {
-    let r: number;
     switch (func) {
-      case 0: case 1: case 2: case 3: { // ADD SUB MUL DIV
-        const core = this.begin();
-        const a = this.getS(fs);
-        const b = this.getS(ft);
-        r = func === 0 ? core.addS(a, b) : func === 1 ? core.subS(a, b)
-          : func === 2 ? core.mulS(a, b) : core.divS(a, b);
-        break;
-      }
-      case 4: // SQRT
-        r = this.begin().sqrtS(this.getS(fs));
-        break;
+      case 0:
+        return this.addS(fd, fs, ft, false);
+      case 1:
+        return this.addS(fd, fs, ft, true);
+      case 2:
+        return this.mulS(fd, fs, ft);
+      case 3:
+        return this.divS(fd, fs, ft);
+      case 4:
+        return this.sqrtS(fd, fs, false);
       case 5: // ABS
         this.setWord(fd, this.raw[this.ws(fs)] & 0x7fffffff);
         return EXC_NONE;
@@ -310,9 +314,9 @@ export class Fpu {
         return EXC_NONE;
       case 8: case 9: case 10: case 11: // ROUND/TRUNC/CEIL/FLOOR.L.S
         if (!this.fr) return EXC_RI;
-        return this.toLong(this.getSFresh(fs), fd, func === 8 ? RM_RN : func === 9 ? RM_RZ : func === 10 ? RM_RP : RM_RM);
+        return this.toLong(false, fs, fd, FIXED_RM[func & 3]);
       case 12: case 13: case 14: case 15: // ROUND/TRUNC/CEIL/FLOOR.W.S
-        return this.toWord(this.getSFresh(fs), fd, func === 12 ? RM_RN : func === 13 ? RM_RZ : func === 14 ? RM_RP : RM_RM);
+        return this.toWord(false, fs, fd, FIXED_RM[func & 3]);
       case 17: // MOVF.S / MOVT.S
         if (this.condition(ft >>> 2) === ((ft & 1) !== 0)) this.setWord(fd, this.raw[this.ws(fs)]);
         return EXC_NONE;
@@ -323,51 +327,32 @@ export class Fpu {
         if (this.gpr[ft] !== 0) this.setWord(fd, this.raw[this.ws(fs)]);
         return EXC_NONE;
       case 21: // RECIP.S
-        r = this.begin().divS(1, this.getS(fs));
-        break;
-      case 22: { // RSQRT.S
-        const core = this.begin();
-        r = core.divS(1, core.sqrtS(this.getS(fs)));
-        break;
-      }
-      case 33: { // CVT.D.S
+        return this.recipS(fd, fs);
+      case 22: // RSQRT.S
+        return this.sqrtS(fd, fs, true);
+      case 33: // CVT.D.S
         if (this.oddD(fd)) return EXC_RI;
-        this.begin();
-        r = this.getS(fs); // exact; NaN becomes the default NaN
-        if (this.commit()) return EXC_FPE;
-        this.putD(fd, r);
-        return EXC_NONE;
-      }
+        return this.cvtDS(fd, fs);
       case 36: // CVT.W.S
-        return this.toWord(this.getSFresh(fs), fd, this.fcsr & 3);
+        return this.toWord(false, fs, fd, this.fcsr & 3);
       case 37: // CVT.L.S
         if (!this.fr) return EXC_RI;
-        return this.toLong(this.getSFresh(fs), fd, this.fcsr & 3);
+        return this.toLong(false, fs, fd, this.fcsr & 3);
       default:
         if (func >= 48) return this.compare(false, func & 15, ft, fs, insn);
         return EXC_RI;
     }
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
   }
 
   private execD(func: number, ft: number, fs: number, fd: number, insn: number): number {
-    let r: number;
     switch (func) {
-      case 0: case 1: case 2: case 3: { // ADD SUB MUL DIV
+      case 0: case 1: case 2: case 3: // ADD SUB MUL DIV
         if (this.oddD(fs | ft | fd)) return EXC_RI;
-        const core = this.begin();
-        const a = this.getD(fs);
-        const b = this.getD(ft);
-        r = func === 0 ? core.addD(a, b) : func === 1 ? core.subD(a, b)
-          : func === 2 ? core.mulD(a, b) : core.divD(a, b);
-        break;
-      }
-      case 4: // SQRT
+        return func === 0 ? this.addD(fd, fs, ft, false) : func === 1 ? this.addD(fd, fs, ft, true)
+          : func === 2 ? this.mulD(fd, fs, ft) : this.divD(fd, fs, ft);
+      case 4: case 21: case 22: // SQRT RECIP RSQRT
         if (this.oddD(fs | fd)) return EXC_RI;
-        r = this.begin().sqrtD(this.getD(fs));
-        break;
+        return func === 4 ? this.sqrtD(fd, fs, false) : func === 21 ? this.recipD(fd, fs) : this.sqrtD(fd, fs, true);
       case 5: case 6: case 7: { // ABS MOV NEG: sign-bit operations on the raw pair
         if (this.oddD(fs | fd)) return EXC_RI;
         const i = this.wd(fs);
@@ -377,10 +362,10 @@ export class Fpu {
       }
       case 8: case 9: case 10: case 11: // ROUND/TRUNC/CEIL/FLOOR.L.D
         if (!this.fr) return EXC_RI;
-        return this.toLong(this.getDFresh(fs), fd, func === 8 ? RM_RN : func === 9 ? RM_RZ : func === 10 ? RM_RP : RM_RM);
+        return this.toLong(true, fs, fd, FIXED_RM[func & 3]);
       case 12: case 13: case 14: case 15: // ROUND/TRUNC/CEIL/FLOOR.W.D
         if (this.oddD(fs)) return EXC_RI;
-        return this.toWord(this.getDFresh(fs), fd, func === 12 ? RM_RN : func === 13 ? RM_RZ : func === 14 ? RM_RP : RM_RM);
+        return this.toWord(true, fs, fd, FIXED_RM[func & 3]);
       case 17: // MOVF.D / MOVT.D
         if (this.condition(ft >>> 2) === ((ft & 1) !== 0)) this.moveD(fs, fd);
         return EXC_NONE;
@@ -390,30 +375,15 @@ export class Fpu {
       case 19: // MOVN.D
         if (this.gpr[ft] !== 0) this.moveD(fs, fd);
         return EXC_NONE;
-      case 21: // RECIP.D
-        if (this.oddD(fs | fd)) return EXC_RI;
-        r = this.begin().divD(1, this.getD(fs));
-        break;
-      case 22: { // RSQRT.D
-        if (this.oddD(fs | fd)) return EXC_RI;
-        const core = this.begin();
-        r = core.divD(1, core.sqrtD(this.getD(fs)));
-        break;
-      }
-      case 32: { // CVT.S.D
+      case 32: // CVT.S.D
         if (this.oddD(fs)) return EXC_RI;
-        const core = this.begin();
-        const s = core.cvtSD(this.getD(fs));
-        if (this.commit()) return EXC_FPE;
-        this.putS(fd, s);
-        return EXC_NONE;
-      }
+        return this.cvtSD(fd, fs);
       case 36: // CVT.W.D
         if (this.oddD(fs)) return EXC_RI;
-        return this.toWord(this.getDFresh(fs), fd, this.fcsr & 3);
+        return this.toWord(true, fs, fd, this.fcsr & 3);
       case 37: // CVT.L.D
         if (!this.fr) return EXC_RI;
-        return this.toLong(this.getDFresh(fs), fd, this.fcsr & 3);
+        return this.toLong(true, fs, fd, this.fcsr & 3);
       default:
         if (func >= 48) {
           if (this.oddD(fs | ft)) return EXC_RI;
@@ -421,8 +391,109 @@ export class Fpu {
         }
         return EXC_RI;
     }
+  }
+
+  private addD(fd: number, fs: number, ft: number, sub: boolean): number {
+    const core = this.begin();
+    const a = this.getD(fs);
+    const b = this.getD(ft);
+    const r = core.addD(a, sub ? -b : b);
     if (this.commit()) return EXC_FPE;
     this.putD(fd, r);
+    return EXC_NONE;
+  }
+
+  private mulD(fd: number, fs: number, ft: number): number {
+    const core = this.begin();
+    const a = this.getD(fs);
+    const r = core.mulD(a, this.getD(ft));
+    if (this.commit()) return EXC_FPE;
+    this.putD(fd, r);
+    return EXC_NONE;
+  }
+
+  private divD(fd: number, fs: number, ft: number): number {
+    const core = this.begin();
+    const a = this.getD(fs);
+    const r = core.divD(a, this.getD(ft));
+    if (this.commit()) return EXC_FPE;
+    this.putD(fd, r);
+    return EXC_NONE;
+  }
+
+  private recipD(fd: number, fs: number): number {
+    const r = this.begin().divD(1, this.getD(fs));
+    if (this.commit()) return EXC_FPE;
+    this.putD(fd, r);
+    return EXC_NONE;
+  }
+
+  /** SQRT.D, or RSQRT.D (1/sqrt, rounded twice as QEMU does). */
+  private sqrtD(fd: number, fs: number, rsqrt: boolean): number {
+    const core = this.begin();
+    let r = core.sqrtD(this.getD(fs));
+    if (rsqrt) r = core.divD(1, r);
+    if (this.commit()) return EXC_FPE;
+    this.putD(fd, r);
+    return EXC_NONE;
+  }
+
+  private addS(fd: number, fs: number, ft: number, sub: boolean): number {
+    const core = this.begin();
+    const a = this.getS(fs);
+    const b = this.getS(ft);
+    const r = core.addS(a, sub ? -b : b);
+    if (this.commit()) return EXC_FPE;
+    this.putS(fd, r);
+    return EXC_NONE;
+  }
+
+  private mulS(fd: number, fs: number, ft: number): number {
+    const core = this.begin();
+    const a = this.getS(fs);
+    const r = core.mulS(a, this.getS(ft));
+    if (this.commit()) return EXC_FPE;
+    this.putS(fd, r);
+    return EXC_NONE;
+  }
+
+  private divS(fd: number, fs: number, ft: number): number {
+    const core = this.begin();
+    const a = this.getS(fs);
+    const r = core.divS(a, this.getS(ft));
+    if (this.commit()) return EXC_FPE;
+    this.putS(fd, r);
+    return EXC_NONE;
+  }
+
+  private recipS(fd: number, fs: number): number {
+    const r = this.begin().divS(1, this.getS(fs));
+    if (this.commit()) return EXC_FPE;
+    this.putS(fd, r);
+    return EXC_NONE;
+  }
+
+  private sqrtS(fd: number, fs: number, rsqrt: boolean): number {
+    const core = this.begin();
+    let r = core.sqrtS(this.getS(fs));
+    if (rsqrt) r = core.divS(1, r);
+    if (this.commit()) return EXC_FPE;
+    this.putS(fd, r);
+    return EXC_NONE;
+  }
+
+  private cvtDS(fd: number, fs: number): number {
+    this.begin();
+    const r = this.getS(fs); // exact; a NaN becomes the default NaN
+    if (this.commit()) return EXC_FPE;
+    this.putD(fd, r);
+    return EXC_NONE;
+  }
+
+  private cvtSD(fd: number, fs: number): number {
+    const r = this.begin().cvtSD(this.getD(fs));
+    if (this.commit()) return EXC_FPE;
+    this.putS(fd, r);
     return EXC_NONE;
   }
 
@@ -454,27 +525,18 @@ export class Fpu {
     this.setDouble(fd, this.raw[i], this.raw[i + 1]);
   }
 
-  /** begin() then read a .S operand (for conversions, which start their own Cause). */
-  private getSFresh(fs: number): number {
+  /** CVT.W / ROUND.W / TRUNC.W / CEIL.W / FLOOR.W from .S or .D. */
+  private toWord(dbl: boolean, fs: number, fd: number, rm: number): number {
     this.begin();
-    return this.getS(fs);
-  }
-
-  private getDFresh(fs: number): number {
-    this.begin();
-    return this.getD(fs);
-  }
-
-  private toWord(x: number, fd: number, rm: number): number {
-    const w = this.core.toW(x, rm);
+    const w = this.core.toW(dbl ? this.getD(fs) : this.getS(fs), rm);
     if (this.commit()) return EXC_FPE;
     this.setWord(fd, w);
     return EXC_NONE;
   }
 
-  private toLong(x: number, fd: number, rm: number): number {
-    const core = this.core;
-    core.toL(x, rm);
+  private toLong(dbl: boolean, fs: number, fd: number, rm: number): number {
+    const core = this.begin();
+    core.toL(dbl ? this.getD(fs) : this.getS(fs), rm);
     if (this.commit()) return EXC_FPE;
     this.setDouble(fd, core.lo, core.hi);
     return EXC_NONE;
@@ -528,34 +590,37 @@ export class Fpu {
     const kind = func >>> 3; // 4 MADD, 5 MSUB, 6 NMADD, 7 NMSUB
     const fmt = func & 7; // 0 S, 1 D, 6 PS
     if (kind < 4 || fmt > 1) return EXC_RI;
-    const sub = (kind & 1) !== 0;
-    const negate = kind >= 6;
-    if (fmt === 1) {
-      if (this.oddD(fd | fs | ft | fr)) return EXC_RI;
-      const core = this.begin();
-      const a = this.getD(fs);
-      const b = this.getD(ft);
-      const c = this.getD(fr);
-      const p = core.mulD(a, b);
-      const r = sub ? core.subD(p, c) : core.addD(p, c);
-      if (this.commit()) return EXC_FPE;
-      if (negate) {
-        if (r !== r) this.setDouble(fd, DNAN_D_LO, DNAN_D_HI | 0x80000000);
-        else this.putD(fd, -r);
-      } else this.putD(fd, r);
-    } else {
-      const core = this.begin();
-      const a = this.getS(fs);
-      const b = this.getS(ft);
-      const c = this.getS(fr);
-      const p = core.mulS(a, b);
-      const r = sub ? core.subS(p, c) : core.addS(p, c);
-      if (this.commit()) return EXC_FPE;
-      if (negate) {
-        if (r !== r) this.setWord(fd, DNAN_S | 0x80000000);
-        else this.putS(fd, -r);
-      } else this.putS(fd, r);
-    }
+    if (fmt === 0) return this.maddS(kind, fd, fr, fs, ft);
+    if (this.oddD(fd | fs | ft | fr)) return EXC_RI;
+    return this.maddD(kind, fd, fr, fs, ft);
+  }
+
+  /** kind: 4 MADD, 5 MSUB, 6 NMADD, 7 NMSUB. The product is rounded before the add. */
+  private maddD(kind: number, fd: number, fr: number, fs: number, ft: number): number {
+    const core = this.begin();
+    const a = this.getD(fs);
+    const b = this.getD(ft);
+    const c = this.getD(fr);
+    const p = core.mulD(a, b);
+    const r = core.addD(p, (kind & 1) !== 0 ? -c : c);
+    if (this.commit()) return EXC_FPE;
+    if (kind < 6) this.putD(fd, r);
+    else if (r !== r) this.setDouble(fd, DNAN_D_LO, DNAN_D_HI | 0x80000000);
+    else this.putD(fd, -r);
+    return EXC_NONE;
+  }
+
+  private maddS(kind: number, fd: number, fr: number, fs: number, ft: number): number {
+    const core = this.begin();
+    const a = this.getS(fs);
+    const b = this.getS(ft);
+    const c = this.getS(fr);
+    const p = core.mulS(a, b);
+    const r = core.addS(p, (kind & 1) !== 0 ? -c : c);
+    if (this.commit()) return EXC_FPE;
+    if (kind < 6) this.putS(fd, r);
+    else if (r !== r) this.setWord(fd, DNAN_S | 0x80000000);
+    else this.putS(fd, -r);
     return EXC_NONE;
   }
 }
