@@ -238,6 +238,14 @@ describe('user mode', () => {
     expect(h.badVAddr).toBe(0x80000000);
   });
 
+  it('user load from KSEG2 (mapped, but kernel-only) -> AdEL', () => {
+    const h = user([...li(A0, 0xc0000000), lw(T1, 8, A0)]);
+    h.tlbWrite(6, 0xc0000000, entryLo(0x00300000, { g: true }), entryLo(0x00301000, { g: true }));
+    h.run(40);
+    expectException(h, EXC.AdEL, USER_VA + 8);
+    expect(h.badVAddr).toBe(0xc0000008);
+  });
+
   it('user byte store to KSEG1 -> AdES', () => {
     const h = user([lui(A0, 0xa000), sb(T1, 0x10, A0)]);
     h.run(40);

@@ -9,7 +9,7 @@ import {
 } from './helpers/cpu-harness';
 import {
   A0, A1, K0, K1, T0, T1, T2, T3, T8, V0, ZERO, C0_BADVADDR, C0_CONTEXT, C0_ENTRYHI, C0_ENTRYLO0, C0_ENTRYLO1,
-  C0_EPC, C0_INDEX, C0_PAGEMASK, C0_RANDOM, C0_STATUS, C0_WIRED, addiu, beq, ehb, eret, halt, j, jr, li, lw, lwl,
+  C0_EPC, C0_INDEX, C0_PAGEMASK, C0_RANDOM, C0_STATUS, C0_WIRED, addiu, beq, ehb, eret, halt, j, jr, lb, li, lw, lwl,
   mfc0, mtc0, nop, sb, sh, sw, swl, swr, syscall, tlbp, tlbr, tlbwi, tlbwr,
 } from './helpers/mips-asm';
 
@@ -464,6 +464,24 @@ describe('unmapped segments', () => {
     expect(h.reg(T1)).toBe(0x0d0d0d0d);
     expect(h.read32(DATA + 8)).toBe(0x0d0d0d0d);
     expect(h.read32(PA_C + 8)).toBe(0);
+  });
+
+  it('KSEG1 device accesses (outside RAM) reach the physical address without the TLB', () => {
+    const h = new CpuHarness();
+    // A global entry whose VPN2 equals the KSEG1 address, mapped to RAM: it must not be used.
+    h.tlbWrite(5, 0xbf000000, entryLo(PA_A, { g: true }), entryLo(PA_B, { g: true }));
+    h.program([...li(A0, 0xbf000000), lw(T0, 0x10, A0), sw(T1, 0x14, A0), lb(T2, 0x1001, A0), ...halt()]);
+    h.setReg(T0, 0x77);
+    h.setReg(T1, 0x12345678);
+    h.run(20);
+    expect(h.parkedAt(CODE + 20)).toBe(true);
+    expect(h.phys.ioLog).toEqual([
+      { pa: 0x1f000010, size: 4, write: false, value: 0 },
+      { pa: 0x1f000014, size: 4, write: true, value: 0x12345678 },
+      { pa: 0x1f001001, size: 1, write: false, value: 0 },
+    ]);
+    expect(h.reg(T0)).toBe(0);
+    expect(h.read32(PA_A + 0x14)).toBe(0);
   });
 
   it('Linux shutdown fill (EntryHi = 0x80000000 + i * 0x2000, EntryLo = 0) leaves KSEG0 working', () => {

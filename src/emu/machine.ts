@@ -172,9 +172,10 @@ export class Machine {
     this.bus.fixed.push({ base: 0x1f000000, size: 0x100000, device: this.fpga });
     this.bus.fixed.push({ base: 0x1fc00000, size: 0x400000, device: new Rom(rom) });
     const gt = this.gt;
-    this.bus.gtWindow = () => ({ base: gt.isdBase(), size: 0x1000, device: gt.regs });
-    this.bus.ioWindow = () => gt.ioWindow();
-    this.bus.pciMemWindows = () => [gt.mem0Window(), gt.mem1Window()];
+    const decode = () =>
+      this.bus.setWindows({ base: gt.isdBase(), size: 0x1000, device: gt.regs }, gt.ioWindow(), [gt.mem0Window(), gt.mem1Window()]);
+    gt.onRemap = decode;
+    decode();
     this.bus.pci = this.pci;
   }
 

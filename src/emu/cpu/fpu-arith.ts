@@ -61,17 +61,6 @@ const SPLIT_MAX = 2 ** 995;
 const SPLITTER = 134217729; // 2^27 + 1
 const TWO32 = 4294967296;
 
-/** a*b - p exactly (Dekker), valid inside the LO_D/HI_D/SPLIT_MAX limits. */
-function twoProdErr(a: number, b: number, p: number): number {
-  let t = SPLITTER * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLITTER * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  return ah * bh - p + ah * bl + al * bh + al * bl;
-}
-
 function bitLen(m: bigint): number {
   return m === 0n ? 0 : m.toString(2).length;
 }
@@ -171,19 +160,14 @@ export class FpCore {
     if ((w & 0x7f800000) === 0x7f800000) this.flags |= FL_O;
   }
 
-  /** An inexact double result v with c = sign(exact - v): raise Inexact, apply the mode. */
-  private inexactD(v: number, c: number): number {
+  /**
+   * Inexact binary32 result rs with c = sign(exact - rs). Small enough to be inlined everywhere;
+   * the directed step itself goes through the scratch buffer.
+   */
+  private inexS(rs: number, c: number): number {
     this.flags |= FL_I;
-    if (this.rm === RM_RN) return v;
-    sF64[0] = v;
-    this.stepD(c);
-    return sF64[0];
-  }
-
-  private inexactS(v: number, c: number): number {
-    this.flags |= FL_I;
-    if (this.rm === RM_RN) return v;
-    sF32[0] = v;
+    if (this.rm === RM_RN) return rs;
+    sF32[0] = rs;
     this.stepS(c);
     return sF32[0];
   }
@@ -209,7 +193,13 @@ export class FpCore {
       const bv = s - a;
       const err = a - (s - bv) + (b - bv); // TwoSum: exact error of s
       if (err === 0) return s;
-      if (err === err) return this.inexactD(s, err > 0 ? 1 : -1);
+      if (err === err) {
+        this.flags |= FL_I;
+        if (this.rm === RM_RN) return s;
+        sF64[0] = s;
+        this.stepD(err > 0 ? 1 : -1);
+        return sF64[0];
+      }
     }
     return this.addSpecialD(a, b, s);
   }
@@ -235,8 +225,20 @@ export class FpCore {
     const p = a * b;
     const ap = Math.abs(p);
     if (ap >= LO_D && ap <= HI_D && Math.abs(a) <= SPLIT_MAX && Math.abs(b) <= SPLIT_MAX) {
-      const e = twoProdErr(a, b, p);
-      return e === 0 ? p : this.inexactD(p, e > 0 ? 1 : -1);
+      // Dekker's TwoProduct, written out: a helper returning a double would box it
+      let t = SPLITTER * a;
+      const ah = t - (t - a);
+      const al = a - ah;
+      t = SPLITTER * b;
+      const bh = t - (t - b);
+      const bl = b - bh;
+      const e = ah * bh - p + ah * bl + al * bh + al * bl; // exactly a*b - p
+      if (e === 0) return p;
+      this.flags |= FL_I;
+      if (this.rm === RM_RN) return p;
+      sF64[0] = p;
+      this.stepD(e > 0 ? 1 : -1);
+      return sF64[0];
     }
     return this.mulSpecialD(a, b, p);
   }
@@ -257,9 +259,19 @@ export class FpCore {
     const aa = Math.abs(a);
     if (aq >= LO_D && aq <= SPLIT_MAX && aa >= LO_D && aa <= HI_D && Math.abs(b) <= SPLIT_MAX) {
       const p = q * b;
-      const rem = a - p - twoProdErr(q, b, p); // a - q*b, sign exact
+      let t = SPLITTER * q;
+      const qh = t - (t - q);
+      const ql = q - qh;
+      t = SPLITTER * b;
+      const bh = t - (t - b);
+      const bl = b - bh;
+      const rem = a - p - (qh * bh - p + qh * bl + ql * bh + ql * bl); // a - q*b, sign exact
       if (rem === 0) return q;
-      return this.inexactD(q, rem > 0 === b > 0 ? 1 : -1);
+      this.flags |= FL_I;
+      if (this.rm === RM_RN) return q;
+      sF64[0] = q;
+      this.stepD(rem > 0 === b > 0 ? 1 : -1);
+      return sF64[0];
     }
     return this.divSpecialD(a, b, q);
   }
@@ -285,10 +297,18 @@ export class FpCore {
 
   sqrtD(a: number): number {
     if (a >= LO_D && a <= HI_D) {
-      const s = Math.sqrt(a);
-      const p = s * s;
-      const rem = a - p - twoProdErr(s, s, p);
-      return rem === 0 ? s : this.inexactD(s, rem > 0 ? 1 : -1);
+      const r = Math.sqrt(a);
+      const p = r * r;
+      const t = SPLITTER * r;
+      const rh = t - (t - r);
+      const rl = r - rh;
+      const rem = a - p - (rh * rh - p + 2 * rh * rl + rl * rl); // a - r*r, sign exact
+      if (rem === 0) return r;
+      this.flags |= FL_I;
+      if (this.rm === RM_RN) return r;
+      sF64[0] = r;
+      this.stepD(rem > 0 ? 1 : -1);
+      return sF64[0];
     }
     return this.sqrtSpecialD(a);
   }
@@ -315,10 +335,14 @@ export class FpCore {
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
       const d = s - rs;
-      if (d !== 0) return this.inexactS(rs, d > 0 ? 1 : -1);
-      const bv = s - a;
-      const err = a - (s - bv) + (b - bv);
-      return err === 0 ? rs : this.inexactS(rs, err > 0 ? 1 : -1);
+      let c = d > 0 ? 1 : d < 0 ? -1 : 0;
+      if (c === 0) {
+        const bv = s - a;
+        const err = a - (s - bv) + (b - bv);
+        if (err === 0) return rs;
+        c = err > 0 ? 1 : -1;
+      }
+      return this.inexS(rs, c);
     }
     return this.addSpecialS(a, b, s);
   }
@@ -340,7 +364,7 @@ export class FpCore {
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
       const d = p - rs;
-      return d === 0 ? rs : this.inexactS(rs, d > 0 ? 1 : -1);
+      return d === 0 ? rs : this.inexS(rs, d > 0 ? 1 : -1);
     }
     return this.mulSpecialS(a, b, p);
   }
@@ -362,7 +386,7 @@ export class FpCore {
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
       const pb = rs * b; // exact in binary64
       if (a === pb) return rs;
-      return this.inexactS(rs, a > pb === b > 0 ? 1 : -1);
+      return this.inexS(rs, a > pb === b > 0 ? 1 : -1);
     }
     return this.divSpecialS(a, b, q);
   }
@@ -391,7 +415,7 @@ export class FpCore {
     // sqrt of a binary32 is never tiny nor huge: only NaN, negative, zero and inf are special.
     if (rs > 0 && rs < Infinity) {
       const sq = rs * rs; // exact in binary64
-      return a === sq ? rs : this.inexactS(rs, a > sq ? 1 : -1);
+      return a === sq ? rs : this.inexS(rs, a > sq ? 1 : -1);
     }
     if (a !== a) return NaN;
     if (a < 0) {
@@ -409,7 +433,7 @@ export class FpCore {
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
       const diff = d - rs;
-      return diff === 0 ? rs : this.inexactS(rs, diff > 0 ? 1 : -1);
+      return diff === 0 ? rs : this.inexS(rs, diff > 0 ? 1 : -1);
     }
     if (d !== d) return NaN;
     if (d === 0 || Math.abs(d) === Infinity) return d;
@@ -420,7 +444,7 @@ export class FpCore {
   /** CVT.S.W */
   cvtSW(i: number): number {
     const rs = Math.fround(i);
-    return i === rs ? rs : this.inexactS(rs, i > rs ? 1 : -1);
+    return i === rs ? rs : this.inexS(rs, i > rs ? 1 : -1);
   }
 
   /** CVT.D.L: (hi:lo) is a two's complement 64-bit integer, lo unsigned. */
@@ -430,7 +454,12 @@ export class FpCore {
     if (hi >= -0x200000 && hi < 0x200000) return s; // |value| < 2^53: exact
     const bv = s - h;
     const err = h - (s - bv) + (lo - bv);
-    return err === 0 ? s : this.inexactD(s, err > 0 ? 1 : -1);
+    if (err === 0) return s;
+    this.flags |= FL_I;
+    if (this.rm === RM_RN) return s;
+    sF64[0] = s;
+    this.stepD(err > 0 ? 1 : -1);
+    return sF64[0];
   }
 
   /** CVT.S.L */

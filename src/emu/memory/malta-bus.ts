@@ -25,10 +25,16 @@ export class MaltaBus implements PhysicalMemory {
   private readonly lowEnd: number;
   /** Fixed devices, checked in order (first match wins). */
   readonly fixed: Window[] = [];
-  /** Returns the GT register window and the PCI I/O and memory windows as they are now. */
-  gtWindow: () => Window | null = () => null;
-  ioWindow: () => { base: number; size: number } | null = () => null;
-  pciMemWindows: () => { base: number; size: number }[] = () => [];
+  /**
+   * The GT register block and the PCI I/O and memory windows, as the guest last programmed them.
+   * The board calls `setWindows` whenever the GT decodes them anew (they move rarely; accesses
+   * are frequent, so they are kept as plain numbers).
+   */
+  private gtBase = -1;
+  private gtDevice: IoDevice | null = null;
+  private ioBase = -1;
+  private ioSize = 0;
+  private pciWindows: { base: number; size: number }[] = [];
   pci: PciMemoryResolver | null = null;
 
   constructor(
@@ -36,6 +42,14 @@ export class MaltaBus implements PhysicalMemory {
     private readonly io: IoSpace,
   ) {
     this.lowEnd = Math.min(ram.size, 0x10000000);
+  }
+
+  setWindows(gt: Window | null, io: { base: number; size: number } | null, pciMem: { base: number; size: number }[]): void {
+    this.gtBase = gt ? gt.base : -1;
+    this.gtDevice = gt ? gt.device : null;
+    this.ioBase = io ? io.base : -1;
+    this.ioSize = io ? io.size : 0;
+    this.pciWindows = pciMem.map((w) => ({ base: w.base, size: w.size }));
   }
 
   ramPage(pa: number): number {
@@ -48,10 +62,8 @@ export class MaltaBus implements PhysicalMemory {
   read(pa: number, size: AccessSize): number {
     const off = this.ramPage(pa);
     if (off >= 0) return this.readRam(off + (pa & 0xfff), size);
-    const io = this.ioWindow();
-    if (io && pa >= io.base && pa < io.base + io.size) return this.io.read(pa - io.base, size);
-    const gt = this.gtWindow();
-    if (gt && pa >= gt.base && pa < gt.base + gt.size) return gt.device.read(pa - gt.base, size);
+    if (pa >= this.ioBase && pa < this.ioBase + this.ioSize) return this.io.read(pa - this.ioBase, size);
+    if (pa >= this.gtBase && pa < this.gtBase + 0x1000) return this.gtDevice!.read(pa - this.gtBase, size);
     for (const w of this.fixed) if (pa >= w.base && pa < w.base + w.size) return w.device.read(pa - w.base, size);
     const pci = this.findPci(pa);
     if (pci) return pci.device.read(pci.offset, size);
@@ -64,10 +76,8 @@ export class MaltaBus implements PhysicalMemory {
       this.writeRam(off + (pa & 0xfff), size, value);
       return;
     }
-    const io = this.ioWindow();
-    if (io && pa >= io.base && pa < io.base + io.size) return this.io.write(pa - io.base, size, value);
-    const gt = this.gtWindow();
-    if (gt && pa >= gt.base && pa < gt.base + gt.size) return gt.device.write(pa - gt.base, size, value);
+    if (pa >= this.ioBase && pa < this.ioBase + this.ioSize) return this.io.write(pa - this.ioBase, size, value);
+    if (pa >= this.gtBase && pa < this.gtBase + 0x1000) return this.gtDevice!.write(pa - this.gtBase, size, value);
     for (const w of this.fixed) {
       if (pa >= w.base && pa < w.base + w.size) return w.device.write(pa - w.base, size, value);
     }
@@ -77,7 +87,7 @@ export class MaltaBus implements PhysicalMemory {
 
   private findPci(pa: number): { device: IoDevice; offset: number } | null {
     if (!this.pci) return null;
-    for (const w of this.pciMemWindows()) {
+    for (const w of this.pciWindows) {
       if (pa >= w.base && pa < w.base + w.size) return this.pci.findMemory(pa);
     }
     return null;
