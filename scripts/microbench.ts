@@ -8,6 +8,7 @@ const phys = { ram, ramPage: (pa: number) => (pa < ram.size ? pa - (pa & 0xfff) 
 const clock = new Clock();
 const cpu = new Cpu(phys, clock, '24Kf');
 cpu.setStatus(0);
+cpu.setJit(false);
 const code = [
   0x3c098010, // lui t1, 0x8010
   0x24080000, // addiu t0, zero, 0

@@ -601,6 +601,15 @@ describe('Count/Compare timer', () => {
     expect(h.cpu.cause & CAUSE_TI).toBe(CAUSE_TI);
   });
 
+  it('the match is found across the 32-bit Count wrap', () => {
+    const h = kernel([addiu(T1, ZERO, -16), mtc0(T1, C0_COUNT), addiu(T0, ZERO, 5), mtc0(T0, C0_COMPARE)]);
+    h.step(4); // Count is now about 0xFFFFFFF1: 20 ticks to go
+    h.run(30);
+    expect(h.cpu.cause & CAUSE_TI).toBe(0);
+    h.run(20);
+    expect(h.cpu.cause & CAUSE_TI).toBe(CAUSE_TI);
+  });
+
   it('a long batched run still sees Count cross Compare', () => {
     const h = kernel(armIn(300));
     h.run(100000);

@@ -456,6 +456,22 @@ describe('branches and jumps', () => {
     it(name, () => expect(taken(branch(insn, regs))).toEqual(want));
   }
 
+  it('stopping the run between a branch and its delay slot resumes correctly', () => {
+    for (const [insn, regs, want] of [
+      [beq(T0, T1, 2), { [T0]: 5, [T1]: 5 }, TAKEN],
+      [bne(T0, T1, 2), { [T0]: 5, [T1]: 5 }, NOT_TAKEN],
+      [beql(T0, T1, 2), { [T0]: 5, [T1]: 6 }, NULLIFIED],
+      [jr(T0), { [T0]: CODE + 12 }, TAKEN],
+    ] as [number, Regs, number[]][]) {
+      const h = new CpuHarness();
+      h.program([insn, addiu(T2, ZERO, 1), addiu(T3, ZERO, 1), addiu(T4, ZERO, 1), ...halt()]);
+      for (const [r, v] of Object.entries(regs)) h.setReg(Number(r), v as number);
+      for (let i = 0; i < 10; i++) h.step(1);
+      expect(h.parkedAt(CODE + 16)).toBe(true);
+      expect(taken(h)).toEqual(want);
+    }
+  });
+
   it('backward branch loop counts down', () => {
     // T0 = 5; loop: T0 -= 1; T1 += 2; bne T0, 0, loop; (delay) T2 += 1
     const h = new CpuHarness();

@@ -6,27 +6,13 @@ import {
   ST_CU1, ST_ERL, ST_EXL, ST_FR, ST_IE, ST_UM,
 } from './cp0';
 import { Fpu } from './fpu';
-import { Mmu, TLB_ENTRIES, XLAT_INVALID, XLAT_MODIFIED, XLAT_REFILL } from './mmu';
+import { Jit, mulHiSigned, mulHiUnsigned } from './jit';
+import { Mmu, TLB_ENTRIES, XLAT_MODIFIED, XLAT_REFILL } from './mmu';
 
 /** Receives every executed PC and every exception when tracing is on. */
 export interface CpuTracer {
   exec(pc: number): void;
   exception(code: number, pc: number, vector: number): void;
-}
-
-/** Signed high word of a 32x32 -> 64-bit product, exact (the 64-bit product does not fit a double). */
-function mulHiSigned(a: number, b: number): number {
-  const al = a & 0xffff, ah = a >> 16, bl = b & 0xffff, bh = b >> 16;
-  const t = al * bl;
-  const mid = ah * bl + al * bh + (t >>> 16);
-  return (ah * bh + Math.floor(mid / 65536)) | 0;
-}
-
-function mulHiUnsigned(a: number, b: number): number {
-  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
-  const t = al * bl;
-  const mid = ah * bl + al * bh + (t >>> 16);
-  return (ah * bh + Math.floor(mid / 65536)) | 0;
 }
 
 /**
@@ -72,7 +58,7 @@ export class Cpu {
   readonly watchLo = new Int32Array(8);
   readonly watchHi = new Int32Array(8);
   private countOffset = 0;
-  private llBit = false;
+  llBit = false;
   /** Hardware interrupt lines IP2..IP6 as Cause bits (IP7 is the timer). */
   private hwLines = 0;
 
@@ -94,10 +80,12 @@ export class Cpu {
   private readonly ram8: Uint8Array;
   private readonly timer: Timer;
 
-  // Where the slow paths record the faulting instruction.
-  private excPc = 0;
-  private excDelay = false;
-  private excRaised = false;
+  // Where the slow paths record the faulting instruction (also set by translated blocks).
+  excPc = 0;
+  excDelay = false;
+  excRaised = false;
+  /** Block translator; null runs everything in the interpreter (and always while tracing). */
+  jit: Jit | null;
 
   constructor(
     private readonly phys: PhysicalMemory,
@@ -113,7 +101,27 @@ export class Cpu {
     this.rmap = this.mmu.kRead;
     this.wmap = this.mmu.kWrite;
     this.timer = clock.createTimer(() => this.compareMatch());
+    this.jit = new Jit(this.ram32, this.ram16, this.ram8, clock, (off) => this.mmu.protect(off), (off) => this.mmu.unprotect(off));
+    this.mmu.codePage = this.jit.codePage;
     this.reset();
+  }
+
+  /** Turn block translation on or off (off: pure interpreter, e.g. to compare the two). */
+  setJit(enabled: boolean): void {
+    if (enabled && !this.jit) {
+      this.jit = new Jit(this.ram32, this.ram16, this.ram8, this.clock, (off) => this.mmu.protect(off), (off) => this.mmu.unprotect(off));
+      this.mmu.codePage = this.jit.codePage;
+    } else if (!enabled && this.jit) {
+      const pages = this.jit.codePage;
+      for (let i = 0; i < pages.length; i++) if (pages[i]) this.jit.invalidatePage(i);
+      this.jit = null;
+      this.mmu.codePage = null;
+    }
+  }
+
+  /** For translated blocks: raise `code` for the instruction they recorded in excPc/excDelay. */
+  raiseFromJit(code: number): void {
+    this.raise(code);
   }
 
   reset(): void {
@@ -273,7 +281,7 @@ export class Cpu {
 
   // ---------------------------------------------------------------- slow memory paths
 
-  private loadSlow(va: number, size: 1 | 2 | 4): number {
+  loadSlow(va: number, size: 1 | 2 | 4): number {
     this.excRaised = false;
     if ((va & (size - 1)) !== 0) {
       this.addressError(va, false);
@@ -289,7 +297,7 @@ export class Cpu {
     return this.phys.read(pa, size);
   }
 
-  private storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+  storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
     this.excRaised = false;
     if ((va & (size - 1)) !== 0) {
       this.addressError(va, true);
@@ -299,6 +307,8 @@ export class Cpu {
     if (pa < 0) return;
     const page = this.phys.ramPage(pa);
     if (page >= 0) {
+      const jit = this.jit;
+      if (jit !== null && jit.codePage[page >>> 12] !== 0) jit.invalidatePage(page >>> 12);
       const off = page + (pa & 0xfff);
       if (size === 4) this.ram32[off >> 2] = value;
       else if (size === 2) this.ram16[off >> 1] = value;
@@ -340,7 +350,7 @@ export class Cpu {
 
   // ---------------------------------------------------------------- CP0 access
 
-  private readCp0(reg: number, sel: number): number {
+  readCp0(reg: number, sel: number): number {
     switch ((reg << 3) | sel) {
       case 0 << 3: return this.index;
       case 1 << 3: return this.random();
@@ -376,7 +386,7 @@ export class Cpu {
     return 0; // ErrCtl, CacheErr, TagLo/Hi, DataLo/Hi, Config7 and the rest read 0.
   }
 
-  private writeCp0(reg: number, sel: number, v: number): void {
+  writeCp0(reg: number, sel: number, v: number): void {
     switch ((reg << 3) | sel) {
       case 0 << 3: this.index = (this.index & 0x80000000) | (v & (TLB_ENTRIES - 1)); return;
       case 2 << 3: this.entryLo0 = v & 0x3fffffff; return;
@@ -432,7 +442,7 @@ export class Cpu {
     return TLB_ENTRIES - 1 - (Math.floor(this.clock.cycles) % span);
   }
 
-  private tlbRead(): void {
+  tlbRead(): void {
     const i = this.index & (TLB_ENTRIES - 1);
     const mmu = this.mmu;
     const oldAsid = this.entryHi & 0xff;
@@ -443,7 +453,40 @@ export class Cpu {
     if ((this.entryHi & 0xff) !== oldAsid) mmu.flush();
   }
 
-  private tlbProbe(): void {
+  tlbWriteIndexed(): void {
+    this.mmu.write(this.index & (TLB_ENTRIES - 1), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
+  }
+
+  tlbWriteRandom(): void {
+    this.mmu.write(this.random(), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
+  }
+
+  /** ERET: back to EPC (ErrorEPC with ERL), leaving exception level; clears the LL bit. */
+  eret(): void {
+    if ((this.status & ST_ERL) !== 0) {
+      this.pc = this.errorEpc;
+      this.status &= ~ST_ERL;
+      this.mmu.flush();
+    } else {
+      this.pc = this.epc;
+      this.status &= ~ST_EXL;
+    }
+    this.npc = (this.pc + 4) | 0;
+    this.delay = false;
+    this.llBit = false;
+    this.modeChanged();
+  }
+
+  /** DI/EI: returns the old Status. */
+  setInterruptEnable(on: boolean): number {
+    const old = this.status;
+    if (on) this.status |= ST_IE;
+    else this.status &= ~ST_IE;
+    this.updateIntPending();
+    return old;
+  }
+
+  tlbProbe(): void {
     const i = this.mmu.probe(this.entryHi, this.entryHi & 0xff);
     this.index = i < 0 ? this.index | 0x80000000 : i;
   }
@@ -470,6 +513,9 @@ export class Cpu {
     let now = clock.cycles;
     let deadline = 0; // force the service block first
     this.idle = false;
+    const jit = tracer === null ? this.jit : null;
+    // Blocks are looked up where control arrives from elsewhere: branch targets, vectors, returns.
+    let entry = true;
 
     for (;;) {
       if (now >= deadline) {
@@ -482,11 +528,35 @@ export class Cpu {
           pc = this.pc;
           npc = this.npc;
           delay = false;
+          entry = true;
           rmap = this.rmap;
           wmap = this.wmap;
         }
         if (now >= limit || this.stopRequested) break;
         deadline = clock.nextDeadline < limit ? clock.nextDeadline : limit;
+      }
+
+      if (entry && jit !== null && !delay) {
+        const be = rmap[pc >>> 12];
+        if (be > 0) {
+          const block = jit.lookup(be - 1 + (pc & 0xfff), pc);
+          if (block !== undefined) {
+            clock.cycles = now;
+            this.excRaised = false;
+            now += block.fn(this, r, rmap, wmap);
+            pc = this.pc;
+            npc = this.npc;
+            // Blocks flag exceptions, ERET and CP0 writes that can change mode or interrupts.
+            if (this.excRaised) {
+              rmap = this.rmap;
+              wmap = this.wmap;
+              deadline = now;
+            }
+            r[0] = 0;
+            continue;
+          }
+        }
+        entry = false;
       }
 
       let insn: number;
@@ -512,6 +582,7 @@ export class Cpu {
 
       const cur = pc;
       const curDelay = delay;
+      entry = curDelay;
       pc = npc;
       npc = (npc + 4) | 0;
       delay = false;
@@ -574,7 +645,8 @@ export class Cpu {
               case 0x19: { const a = r[rs], b = r[rt]; this.lo = Math.imul(a, b); this.hi = mulHiUnsigned(a, b); break; }
               case 0x1a: { // DIV
                 const a = r[rs], b = r[rt];
-                if (b === 0) break; // UNPREDICTABLE; keep HI/LO like the hardware's no-op
+                // Division by zero is UNPREDICTABLE; QEMU divides by 1 instead (LO = rs, HI = 0).
+                if (b === 0) { this.lo = a; this.hi = 0; break; }
                 if (a === -2147483648 && b === -1) { this.lo = a; this.hi = 0; break; }
                 this.lo = (a / b) | 0;
                 this.hi = a % b | 0;
@@ -582,7 +654,7 @@ export class Cpu {
               }
               case 0x1b: { // DIVU
                 const a = r[rs] >>> 0, b = r[rt] >>> 0;
-                if (b === 0) break;
+                if (b === 0) { this.lo = a | 0; this.hi = 0; break; }
                 this.lo = Math.floor(a / b) | 0;
                 this.hi = a % b | 0;
                 break;
@@ -679,30 +751,20 @@ export class Cpu {
               deadline = now;
             } else if (rs === 11) {
               // DI / EI
-              r[rt] = this.status;
-              if ((insn & 0x20) !== 0) this.status |= ST_IE;
-              else this.status &= ~ST_IE;
-              this.updateIntPending();
+              r[rt] = this.setInterruptEnable((insn & 0x20) !== 0);
               deadline = now;
             } else if (rs >= 16) {
               switch (insn & 63) {
                 case 0x01: this.tlbRead(); break;
-                case 0x02: this.mmu.write(this.index & (TLB_ENTRIES - 1), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1); break;
-                case 0x06: this.mmu.write(this.random(), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1); break;
+                case 0x02: this.tlbWriteIndexed(); break;
+                case 0x06: this.tlbWriteRandom(); break;
                 case 0x08: this.tlbProbe(); break;
                 case 0x18: { // ERET
-                  if ((this.status & ST_ERL) !== 0) {
-                    pc = this.errorEpc;
-                    this.status &= ~ST_ERL;
-                    this.mmu.flush();
-                  } else {
-                    pc = this.epc;
-                    this.status &= ~ST_EXL;
-                  }
-                  npc = (pc + 4) | 0;
+                  this.eret();
+                  pc = this.pc;
+                  npc = this.npc;
                   delay = false;
-                  this.llBit = false;
-                  this.modeChanged();
+                  entry = true;
                   rmap = this.rmap;
                   wmap = this.wmap;
                   deadline = now;
@@ -1201,6 +1263,7 @@ export class Cpu {
       pc = this.pc;
       npc = this.npc;
       delay = false;
+      entry = true;
       rmap = this.rmap;
       wmap = this.wmap;
       deadline = now;

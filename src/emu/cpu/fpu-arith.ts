@@ -2,10 +2,12 @@
  * IEEE 754 arithmetic for the CP1 model: correctly rounded + - * / sqrt, conversions, in all four
  * rounding modes, with the exception flags QEMU's softfloat reports for MIPS (legacy NaN mode).
  *
- * Values travel as JS numbers. A NaN argument is treated as a quiet NaN (no flag); the caller
- * looks at the raw bits to raise Invalid for signalling NaNs and stores the default NaN itself,
- * because every NaN result in legacy mode is the default NaN (QEMU runs softfloat in
- * default-NaN mode when FCSR.NAN2008 = 0).
+ * Operands and results travel through the Float64Array slots `x` (binary32 values are exact
+ * doubles): the Fpu loads x[A], x[B], x[C], calls an operation, and stores x[R]. Only register
+ * and slot numbers cross function boundaries, so no double is ever boxed, whatever V8 decides
+ * to inline. A NaN operand is treated as quiet (no flag); the Fpu raises Invalid for signalling
+ * NaNs from the raw bits and stores the default NaN for any NaN result, because in legacy mode
+ * every NaN result is the default NaN (QEMU runs softfloat in default-NaN mode when NAN2008 = 0).
  *
  * Strategy: the host computes the round-to-nearest double result; an error-free transformation
  * (TwoSum, Dekker's TwoProduct) gives the sign of (exact - rounded), which is all that is needed
@@ -37,6 +39,12 @@ export const RM_RZ = 1;
 export const RM_RP = 2;
 export const RM_RM = 3;
 
+/** Slots of FpCore.x: result, operands. */
+export const X_R = 0;
+export const X_A = 1;
+export const X_B = 2;
+export const X_C = 3;
+
 const OP_ADD = 0;
 const OP_MUL = 1;
 const OP_DIV = 2;
@@ -60,6 +68,7 @@ const HI_D = 2 ** 1020;
 const SPLIT_MAX = 2 ** 995;
 const SPLITTER = 134217729; // 2^27 + 1
 const TWO32 = 4294967296;
+const TWO52 = 4503599627370496;
 
 function bitLen(m: bigint): number {
   return m === 0n ? 0 : m.toString(2).length;
@@ -101,6 +110,9 @@ export class FpCore {
   rm = RM_RN;
   /** FCSR.FS: results that are tiny before rounding become signed zero, with no flags (QEMU). */
   ftz = false;
+  /** Operand/result slots (X_R, X_A, X_B, X_C). */
+  readonly x = new Float64Array(4);
+  private readonly xu = new Uint32Array(this.x.buffer);
   /** 64-bit integer results of toL(): low and high words. */
   lo = 0;
   hi = 0;
@@ -108,27 +120,32 @@ export class FpCore {
   // ---- rounding helpers -------------------------------------------------------------------
   //
   // Each operation has a compact fast path guarded by one range test on the result, which also
-  // rules out NaN, infinities, zeros and tiny values (comparisons with NaN are false); everything
-  // else goes to an out-of-line *Special method. Keeping the fast paths small lets V8 inline them
-  // into the Fpu, so doubles are never boxed on the common path. Directed-mode ulp steps work on
-  // the scratch buffer for the same reason.
+  // rules out NaN, infinities, zeros and tiny values (comparisons with NaN are false); the rest
+  // goes to an out-of-line *Special method, where boxing a double is acceptable.
 
-  /** Step the double in sF64[0] (RN result, finite, non-zero) per the directed mode; c = sign(exact - it). */
-  private stepD(c: number): void {
-    const v = sF64[0];
+  /**
+   * x[R] holds an inexact round-to-nearest double, c = sign(exact - x[R]): raise Inexact and,
+   * in a directed mode, step x[R] one ulp if the exact value lies on the other side.
+   */
+  private inexactD(c: number): void {
+    this.flags |= FL_I;
+    const rm = this.rm;
+    if (rm === RM_RN) return;
+    const v = this.x[X_R];
     let up: boolean;
-    if (this.rm === RM_RZ) {
+    if (rm === RM_RZ) {
       if (v > 0 ? c > 0 : c < 0) return;
       up = v < 0;
-    } else if (this.rm === RM_RP) {
+    } else if (rm === RM_RP) {
       if (c < 0) return;
       up = true;
     } else {
       if (c > 0) return;
       up = false;
     }
-    let lo = sU32[0];
-    let hi = sU32[1];
+    const xu = this.xu;
+    let lo = xu[0];
+    let hi = xu[1];
     if ((v > 0) === up) {
       lo = (lo + 1) >>> 0;
       if (lo === 0) hi = (hi + 1) >>> 0;
@@ -136,40 +153,33 @@ export class FpCore {
       if (lo === 0) hi = (hi - 1) >>> 0;
       lo = (lo - 1) >>> 0;
     }
-    sU32[0] = lo;
-    sU32[1] = hi;
+    xu[0] = lo;
+    xu[1] = hi;
     if ((hi & 0x7ff00000) === 0x7ff00000) this.flags |= FL_O; // stepped from MAX to infinity
   }
 
-  /** Same for the binary32 value in sF32[0]. */
-  private stepS(c: number): void {
-    const v = sF32[0];
+  /** Same for a binary32 result held in x[R]. */
+  private inexactS(c: number): void {
+    this.flags |= FL_I;
+    const rm = this.rm;
+    if (rm === RM_RN) return;
+    const v = this.x[X_R];
     let up: boolean;
-    if (this.rm === RM_RZ) {
+    if (rm === RM_RZ) {
       if (v > 0 ? c > 0 : c < 0) return;
       up = v < 0;
-    } else if (this.rm === RM_RP) {
+    } else if (rm === RM_RP) {
       if (c < 0) return;
       up = true;
     } else {
       if (c > 0) return;
       up = false;
     }
+    sF32[0] = v;
     const w = (v > 0) === up ? sU32[0] + 1 : sU32[0] - 1;
     sU32[0] = w;
+    this.x[X_R] = sF32[0];
     if ((w & 0x7f800000) === 0x7f800000) this.flags |= FL_O;
-  }
-
-  /**
-   * Inexact binary32 result rs with c = sign(exact - rs). Small enough to be inlined everywhere;
-   * the directed step itself goes through the scratch buffer.
-   */
-  private inexS(rs: number, c: number): number {
-    this.flags |= FL_I;
-    if (this.rm === RM_RN) return rs;
-    sF32[0] = rs;
-    this.stepS(c);
-    return sF32[0];
   }
 
   /** Sign of a zero produced by adding a and b (exact cancellation or two zeros). */
@@ -184,24 +194,26 @@ export class FpCore {
     return v;
   }
 
-  // ---- double precision -------------------------------------------------------------------
+  // ---- double precision: x[R] = x[A] op x[B] ----------------------------------------------
 
-  addD(a: number, b: number): number {
+  /** ADD.D (SUB.D with neg: x[A] - x[B]). */
+  addD(neg: boolean): void {
+    const x = this.x;
+    const a = x[X_A];
+    const b = neg ? -x[X_B] : x[X_B];
     const s = a + b;
     const as = Math.abs(s);
     if (as >= MIN_D && as <= MAX_D) {
       const bv = s - a;
       const err = a - (s - bv) + (b - bv); // TwoSum: exact error of s
-      if (err === 0) return s;
+      x[X_R] = s;
+      if (err === 0) return;
       if (err === err) {
-        this.flags |= FL_I;
-        if (this.rm === RM_RN) return s;
-        sF64[0] = s;
-        this.stepD(err > 0 ? 1 : -1);
-        return sF64[0];
+        this.inexactD(err > 0 ? 1 : -1);
+        return;
       }
     }
-    return this.addSpecialD(a, b, s);
+    x[X_R] = this.addSpecialD(a, b, s);
   }
 
   private addSpecialD(a: number, b: number, s: number): number {
@@ -221,26 +233,26 @@ export class FpCore {
     return this.slow(OP_ADD, a, b, false); // TwoSum overflowed internally
   }
 
-  mulD(a: number, b: number): number {
+  mulD(): void {
+    const x = this.x;
+    const a = x[X_A];
+    const b = x[X_B];
     const p = a * b;
     const ap = Math.abs(p);
     if (ap >= LO_D && ap <= HI_D && Math.abs(a) <= SPLIT_MAX && Math.abs(b) <= SPLIT_MAX) {
-      // Dekker's TwoProduct, written out: a helper returning a double would box it
+      // Dekker's TwoProduct: e = a*b - p exactly
       let t = SPLITTER * a;
       const ah = t - (t - a);
       const al = a - ah;
       t = SPLITTER * b;
       const bh = t - (t - b);
       const bl = b - bh;
-      const e = ah * bh - p + ah * bl + al * bh + al * bl; // exactly a*b - p
-      if (e === 0) return p;
-      this.flags |= FL_I;
-      if (this.rm === RM_RN) return p;
-      sF64[0] = p;
-      this.stepD(e > 0 ? 1 : -1);
-      return sF64[0];
+      const e = ah * bh - p + ah * bl + al * bh + al * bl;
+      x[X_R] = p;
+      if (e !== 0) this.inexactD(e > 0 ? 1 : -1);
+      return;
     }
-    return this.mulSpecialD(a, b, p);
+    x[X_R] = this.mulSpecialD(a, b, p);
   }
 
   private mulSpecialD(a: number, b: number, p: number): number {
@@ -253,11 +265,15 @@ export class FpCore {
     return this.slow(OP_MUL, a, b, false);
   }
 
-  divD(a: number, b: number): number {
+  divD(): void {
+    const x = this.x;
+    const a = x[X_A];
+    const b = x[X_B];
     const q = a / b;
     const aq = Math.abs(q);
     const aa = Math.abs(a);
     if (aq >= LO_D && aq <= SPLIT_MAX && aa >= LO_D && aa <= HI_D && Math.abs(b) <= SPLIT_MAX) {
+      // remainder a - q*b via Dekker's TwoProduct of q and b: its sign is exact
       const p = q * b;
       let t = SPLITTER * q;
       const qh = t - (t - q);
@@ -265,15 +281,12 @@ export class FpCore {
       t = SPLITTER * b;
       const bh = t - (t - b);
       const bl = b - bh;
-      const rem = a - p - (qh * bh - p + qh * bl + ql * bh + ql * bl); // a - q*b, sign exact
-      if (rem === 0) return q;
-      this.flags |= FL_I;
-      if (this.rm === RM_RN) return q;
-      sF64[0] = q;
-      this.stepD(rem > 0 === b > 0 ? 1 : -1);
-      return sF64[0];
+      const rem = a - p - (qh * bh - p + qh * bl + ql * bh + ql * bl);
+      x[X_R] = q;
+      if (rem !== 0) this.inexactD(rem > 0 === b > 0 ? 1 : -1);
+      return;
     }
-    return this.divSpecialD(a, b, q);
+    x[X_R] = this.divSpecialD(a, b, q);
   }
 
   private divSpecialD(a: number, b: number, q: number): number {
@@ -295,7 +308,10 @@ export class FpCore {
     return this.slow(OP_DIV, a, b, false);
   }
 
-  sqrtD(a: number): number {
+  /** SQRT.D of x[A]. */
+  sqrtD(): void {
+    const x = this.x;
+    const a = x[X_A];
     if (a >= LO_D && a <= HI_D) {
       const r = Math.sqrt(a);
       const p = r * r;
@@ -303,14 +319,11 @@ export class FpCore {
       const rh = t - (t - r);
       const rl = r - rh;
       const rem = a - p - (rh * rh - p + 2 * rh * rl + rl * rl); // a - r*r, sign exact
-      if (rem === 0) return r;
-      this.flags |= FL_I;
-      if (this.rm === RM_RN) return r;
-      sF64[0] = r;
-      this.stepD(rem > 0 ? 1 : -1);
-      return sF64[0];
+      x[X_R] = r;
+      if (rem !== 0) this.inexactD(rem > 0 ? 1 : -1);
+      return;
     }
-    return this.sqrtSpecialD(a);
+    x[X_R] = this.sqrtSpecialD(a);
   }
 
   private sqrtSpecialD(a: number): number {
@@ -323,28 +336,58 @@ export class FpCore {
     return this.slow(OP_SQRT, a, 0, false);
   }
 
-  // ---- single precision -------------------------------------------------------------------
+  /** RECIP.D: 1 / x[A]. */
+  recipD(): void {
+    const x = this.x;
+    x[X_B] = x[X_A];
+    x[X_A] = 1;
+    this.divD();
+  }
+
+  /** RSQRT.D: 1 / sqrt(x[A]), rounded twice as QEMU does. */
+  rsqrtD(): void {
+    const x = this.x;
+    this.sqrtD();
+    x[X_B] = x[X_R];
+    x[X_A] = 1;
+    this.divD();
+  }
+
+  /** MADD/MSUB.D: x[R] = x[A]*x[B] +/- x[C], product rounded first (not fused). */
+  maddD(sub: boolean): void {
+    const x = this.x;
+    this.mulD();
+    x[X_A] = x[X_R];
+    x[X_B] = x[X_C];
+    this.addD(sub);
+  }
+
+  // ---- single precision: operands and results are binary32 values in the slots -------------
   //
   // r = the binary64 result; rs = fround(r) is the correctly rounded binary32 (see the header).
   // sign(exact - rs) is sign(r - rs) when they differ (that difference is exact and larger than
   // any error of r), else the sign of r's own error.
 
-  addS(a: number, b: number): number {
+  addS(neg: boolean): void {
+    const x = this.x;
+    const a = x[X_A];
+    const b = neg ? -x[X_B] : x[X_B];
     const s = a + b;
     const rs = Math.fround(s);
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      x[X_R] = rs;
       const d = s - rs;
-      let c = d > 0 ? 1 : d < 0 ? -1 : 0;
-      if (c === 0) {
-        const bv = s - a;
-        const err = a - (s - bv) + (b - bv);
-        if (err === 0) return rs;
-        c = err > 0 ? 1 : -1;
+      if (d !== 0) {
+        this.inexactS(d > 0 ? 1 : -1);
+        return;
       }
-      return this.inexS(rs, c);
+      const bv = s - a;
+      const err = a - (s - bv) + (b - bv);
+      if (err !== 0) this.inexactS(err > 0 ? 1 : -1);
+      return;
     }
-    return this.addSpecialS(a, b, s);
+    x[X_R] = this.addSpecialS(a, b, s);
   }
 
   private addSpecialS(a: number, b: number, s: number): number {
@@ -354,19 +397,25 @@ export class FpCore {
     }
     if (s === 0) return this.zeroSum(a, b, s);
     if (Math.abs(a) === Infinity || Math.abs(b) === Infinity) return s;
-    if (Math.abs(Math.fround(s)) === Infinity && this.rm === RM_RN) return this.overflowRN(Infinity * s);
+    const rs = Math.fround(s);
+    if (Math.abs(rs) === Infinity && this.rm === RM_RN) return this.overflowRN(rs);
     return this.slow(OP_ADD, a, b, true);
   }
 
-  mulS(a: number, b: number): number {
+  mulS(): void {
+    const x = this.x;
+    const a = x[X_A];
+    const b = x[X_B];
     const p = a * b; // exact: 24 x 24 bits, far from the binary64 limits
     const rs = Math.fround(p);
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      x[X_R] = rs;
       const d = p - rs;
-      return d === 0 ? rs : this.inexS(rs, d > 0 ? 1 : -1);
+      if (d !== 0) this.inexactS(d > 0 ? 1 : -1);
+      return;
     }
-    return this.mulSpecialS(a, b, p);
+    x[X_R] = this.mulSpecialS(a, b, p);
   }
 
   private mulSpecialS(a: number, b: number, p: number): number {
@@ -375,20 +424,25 @@ export class FpCore {
       return NaN;
     }
     if (a === 0 || b === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return p;
-    if (Math.abs(Math.fround(p)) === Infinity && this.rm === RM_RN) return this.overflowRN(Infinity * p);
+    const rs = Math.fround(p);
+    if (Math.abs(rs) === Infinity && this.rm === RM_RN) return this.overflowRN(rs);
     return this.slow(OP_MUL, a, b, true);
   }
 
-  divS(a: number, b: number): number {
+  divS(): void {
+    const x = this.x;
+    const a = x[X_A];
+    const b = x[X_B];
     const q = a / b;
     const rs = Math.fround(q);
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
+      x[X_R] = rs;
       const pb = rs * b; // exact in binary64
-      if (a === pb) return rs;
-      return this.inexS(rs, a > pb === b > 0 ? 1 : -1);
+      if (a !== pb) this.inexactS(a > pb === b > 0 ? 1 : -1);
+      return;
     }
-    return this.divSpecialS(a, b, q);
+    x[X_R] = this.divSpecialS(a, b, q);
   }
 
   private divSpecialS(a: number, b: number, q: number): number {
@@ -406,122 +460,175 @@ export class FpCore {
       return NaN;
     }
     if (a === 0 || Math.abs(a) === Infinity || Math.abs(b) === Infinity) return q;
-    if (Math.abs(Math.fround(q)) === Infinity && this.rm === RM_RN) return this.overflowRN(Infinity * q);
+    const rs = Math.fround(q);
+    if (Math.abs(rs) === Infinity && this.rm === RM_RN) return this.overflowRN(rs);
     return this.slow(OP_DIV, a, b, true);
   }
 
-  sqrtS(a: number): number {
+  sqrtS(): void {
+    const x = this.x;
+    const a = x[X_A];
     const rs = Math.fround(Math.sqrt(a));
     // sqrt of a binary32 is never tiny nor huge: only NaN, negative, zero and inf are special.
     if (rs > 0 && rs < Infinity) {
+      x[X_R] = rs;
       const sq = rs * rs; // exact in binary64
-      return a === sq ? rs : this.inexS(rs, a > sq ? 1 : -1);
+      if (a !== sq) this.inexactS(a > sq ? 1 : -1);
+      return;
     }
-    if (a !== a) return NaN;
-    if (a < 0) {
-      this.flags |= FL_V;
-      return NaN;
-    }
-    return a;
+    if (a < 0) this.flags |= FL_V;
+    x[X_R] = a < 0 ? NaN : a; // NaN, -0, +0, +inf
+  }
+
+  recipS(): void {
+    const x = this.x;
+    x[X_B] = x[X_A];
+    x[X_A] = 1;
+    this.divS();
+  }
+
+  rsqrtS(): void {
+    const x = this.x;
+    this.sqrtS();
+    x[X_B] = x[X_R];
+    x[X_A] = 1;
+    this.divS();
+  }
+
+  maddS(sub: boolean): void {
+    const x = this.x;
+    this.mulS();
+    x[X_A] = x[X_R];
+    x[X_B] = x[X_C];
+    this.addS(sub);
   }
 
   // ---- format conversions -----------------------------------------------------------------
 
-  /** CVT.S.D */
-  cvtSD(d: number): number {
+  /** CVT.S.D of x[A]. */
+  cvtSD(): void {
+    const x = this.x;
+    const d = x[X_A];
     const rs = Math.fround(d);
     const ars = Math.abs(rs);
     if (ars >= TWO_MIN_S && ars <= MAX_S) {
-      const diff = d - rs;
-      return diff === 0 ? rs : this.inexS(rs, diff > 0 ? 1 : -1);
+      x[X_R] = rs;
+      if (d !== rs) this.inexactS(d > rs ? 1 : -1);
+      return;
     }
+    x[X_R] = this.cvtSpecialS(d, rs);
+  }
+
+  private cvtSpecialS(d: number, rs: number): number {
     if (d !== d) return NaN;
     if (d === 0 || Math.abs(d) === Infinity) return d;
-    if (ars === Infinity && this.rm === RM_RN) return this.overflowRN(rs);
+    if (Math.abs(rs) === Infinity && this.rm === RM_RN) return this.overflowRN(rs);
     return this.slow(OP_CVT, d, 0, true);
   }
 
-  /** CVT.S.W */
-  cvtSW(i: number): number {
+  /** CVT.S.W of the int32 i. */
+  cvtSW(i: number): void {
     const rs = Math.fround(i);
-    return i === rs ? rs : this.inexS(rs, i > rs ? 1 : -1);
+    this.x[X_R] = rs;
+    if (i !== rs) this.inexactS(i > rs ? 1 : -1);
   }
 
   /** CVT.D.L: (hi:lo) is a two's complement 64-bit integer, lo unsigned. */
-  cvtDL(lo: number, hi: number): number {
+  cvtDL(lo: number, hi: number): void {
     const h = hi * TWO32;
     const s = h + lo;
-    if (hi >= -0x200000 && hi < 0x200000) return s; // |value| < 2^53: exact
+    this.x[X_R] = s;
+    if (hi >= -0x200000 && hi < 0x200000) return; // |value| < 2^53: exact
     const bv = s - h;
     const err = h - (s - bv) + (lo - bv);
-    if (err === 0) return s;
-    this.flags |= FL_I;
-    if (this.rm === RM_RN) return s;
-    sF64[0] = s;
-    this.stepD(err > 0 ? 1 : -1);
-    return sF64[0];
+    if (err !== 0) this.inexactD(err > 0 ? 1 : -1);
   }
 
-  /** CVT.S.L */
-  cvtSL(lo: number, hi: number): number {
-    if (hi >= -0x200000 && hi < 0x200000) return this.cvtSW(hi * TWO32 + lo);
+  /** CVT.S.L: 64-bit values beyond 53 bits would round twice through binary64, so go exact. */
+  cvtSL(lo: number, hi: number): void {
+    if (hi >= -0x200000 && hi < 0x200000) {
+      const v = hi * TWO32 + lo;
+      const rs = Math.fround(v);
+      this.x[X_R] = rs;
+      if (v !== rs) this.inexactS(v > rs ? 1 : -1);
+      return;
+    }
     let v = (BigInt(hi) << 32n) | BigInt(lo);
     const neg = v < 0n;
     if (neg) v = -v;
-    return this.roundBig(neg, v, 0, false, true);
-  }
-
-  /** Round x to an integral double in rounding mode rm (x finite). */
-  private static roundInt(x: number, rm: number): number {
-    switch (rm) {
-      case RM_RN: {
-        if (Math.abs(x) >= 4503599627370496) return x; // 2^52: already integral
-        const f = Math.floor(x);
-        const d = x - f;
-        if (d > 0.5) return f + 1;
-        if (d < 0.5) return f;
-        return f % 2 === 0 ? f : f + 1;
-      }
-      case RM_RZ:
-        return Math.trunc(x);
-      case RM_RP:
-        return Math.ceil(x);
-      default:
-        return Math.floor(x);
-    }
+    this.x[X_R] = this.roundBig(neg, v, 0, false, true);
   }
 
   /**
-   * Float to int32 in mode rm. NaN, infinities and out-of-range values raise Invalid only and
-   * give 0x7FFFFFFF (MIPS legacy behaviour, QEMU FP_TO_INT32_OVERFLOW).
+   * x[A] rounded to an integral double in mode rm, left in x[R]; false if x[A] is NaN or
+   * infinite.
    */
-  toW(x: number, rm: number): number {
-    if (x !== x) {
-      this.flags |= FL_V;
-      return 0x7fffffff;
-    }
-    const r = Math.abs(x) === Infinity ? x : FpCore.roundInt(x, rm);
-    if (!(r >= -2147483648 && r <= 2147483647)) {
-      this.flags |= FL_V;
-      return 0x7fffffff;
-    }
-    if (r !== x) this.flags |= FL_I;
-    return r | 0;
+  private roundInt(rm: number): boolean {
+    const x = this.x;
+    const v = x[X_A];
+    let r: number;
+    if (!(Math.abs(v) < TWO52)) {
+      if (v !== v || Math.abs(v) === Infinity) return false;
+      r = v; // already integral
+    } else if (rm === RM_RN) {
+      const f = Math.floor(v);
+      const d = v - f; // exact below 2^52
+      r = d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f;
+    } else if (rm === RM_RZ) r = Math.trunc(v);
+    else if (rm === RM_RP) r = Math.ceil(v);
+    else r = Math.floor(v);
+    x[X_R] = r;
+    return true;
   }
 
-  /** Float to int64 in mode rm, result in this.lo / this.hi. Overflow gives 0x7FFF...FFFF. */
-  toL(x: number, rm: number): void {
-    const r = x !== x || Math.abs(x) === Infinity ? NaN : FpCore.roundInt(x, rm);
-    if (!(r >= -9223372036854775808 && r < 9223372036854775808)) {
-      this.flags |= FL_V;
-      this.lo = 0xffffffff;
-      this.hi = 0x7fffffff;
-      return;
+  /**
+   * x[A] to int32 in mode rm. NaN, infinities and out-of-range values raise Invalid only and
+   * give 0x7FFFFFFF (MIPS legacy behaviour, QEMU FP_TO_INT32_OVERFLOW).
+   */
+  toW(rm: number): number {
+    const x = this.x;
+    if (this.roundInt(rm)) {
+      const r = x[X_R];
+      if (r >= -2147483648 && r <= 2147483647) {
+        if (r !== x[X_A]) this.flags |= FL_I;
+        return r | 0;
+      }
     }
-    if (r !== x) this.flags |= FL_I;
-    const h = Math.floor(r / TWO32);
-    this.hi = h | 0;
-    this.lo = (r - h * TWO32) >>> 0;
+    this.flags |= FL_V;
+    return 0x7fffffff;
+  }
+
+  /** x[A] to int64 in mode rm, result in this.lo / this.hi. Invalid gives 0x7FFF...FFFF. */
+  toL(rm: number): void {
+    const x = this.x;
+    if (this.roundInt(rm)) {
+      const r = x[X_R];
+      if (r >= -9223372036854775808 && r < 9223372036854775808) {
+        if (r !== x[X_A]) this.flags |= FL_I;
+        const h = Math.floor(r / TWO32); // exact: r is an integer below 2^63
+        this.hi = h | 0;
+        this.lo = (r - h * TWO32) >>> 0;
+        return;
+      }
+    }
+    this.flags |= FL_V;
+    this.lo = 0xffffffff;
+    this.hi = 0x7fffffff;
+  }
+
+  /**
+   * C.cond of x[A], x[B]. cond bit 0: true if unordered, bit 1: if equal, bit 2: if less;
+   * bit 3 makes the predicate signalling (Invalid on any NaN, not only on sNaN).
+   */
+  compare(cond: number): boolean {
+    const x = this.x;
+    const a = x[X_A];
+    const b = x[X_B];
+    if (a < b) return (cond & 4) !== 0;
+    if (a === b) return (cond & 2) !== 0;
+    if (a > b) return false;
+    if ((cond & 8) !== 0) this.flags |= FL_V;
+    return (cond & 1) !== 0;
   }
 
   // ---- exact path -------------------------------------------------------------------------
@@ -572,7 +679,7 @@ export class FpCore {
    * sticky means "plus a non-zero amount smaller than 2^e"; m must then have >= p+2 bits.
    * Underflow follows softfloat's default for MIPS: tininess after rounding, and only if inexact.
    */
-  roundBig(neg: boolean, m: bigint, e: number, sticky: boolean, single: boolean): number {
+  private roundBig(neg: boolean, m: bigint, e: number, sticky: boolean, single: boolean): number {
     if (m === 0n) return neg ? -0 : 0;
     const p = single ? 24 : 53;
     const emin = single ? -126 : -1022;
@@ -599,7 +706,9 @@ export class FpCore {
     };
 
     let lsb = Math.max(E, emin) - p + 1;
-    let [q, inexact] = roundAt(lsb);
+    const first = roundAt(lsb);
+    let q = first[0];
+    const inexact = first[1];
     if (q === 1n << BigInt(p)) {
       q >>= 1n;
       lsb++;

@@ -15,14 +15,7 @@
  *  - PS format and MIPS-3D encodings raise RI (FIR.PS = FIR.3D = 0).
  * On an enabled exception the cause bits are written, the flag bits and the destination are not.
  */
-import {
-  FpCore,
-  FL_V,
-  RM_RN,
-  RM_RZ,
-  RM_RP,
-  RM_RM,
-} from './fpu-arith';
+import { FpCore, FL_V, X_A, X_B, X_C, X_R } from './fpu-arith';
 
 export const EXC_NONE = 0,
   EXC_RI = 10,
@@ -36,9 +29,6 @@ const CAUSE_E = 0x20;
 const DNAN_S = 0x7fbfffff;
 const DNAN_D_HI = 0x7ff7ffff;
 const DNAN_D_LO = 0xffffffff;
-
-/** Rounding modes of ROUND/TRUNC/CEIL/FLOOR, indexed by func & 3. */
-const FIXED_RM = [RM_RN, RM_RZ, RM_RP, RM_RM];
 
 const FMT_S = 16,
   FMT_D = 17,
@@ -199,21 +189,16 @@ export class Fpu {
     return false;
   }
 
-  private snanS(i: number): boolean {
-    return (this.raw[i] & 0x7fc00000) === 0x7fc00000;
-  }
-
-  private snanD(i: number): boolean {
-    return (this.raw[i + 1] & 0x7ff80000) === 0x7ff80000;
-  }
-
-  private putS(fd: number, v: number): void {
+  /** Store the binary32 result x[R] in fd; any NaN becomes the default NaN. */
+  private stS(fd: number): void {
+    const v = this.core.x[X_R];
     const i = this.ws(fd);
     if (v !== v) this.raw[i] = DNAN_S;
     else this.f32[i] = v;
   }
 
-  private putD(fd: number, v: number): void {
+  private stD(fd: number): void {
+    const v = this.core.x[X_R];
     const i = this.wd(fd);
     if (v !== v) {
       this.raw[i] = DNAN_D_LO;
@@ -221,22 +206,27 @@ export class Fpu {
     } else this.f64[i >> 1] = v;
   }
 
-  /** Reading a .S operand; raises Invalid in the core if it is a signalling NaN. */
-  private getS(r: number): number {
+  /** Load .S register r into core slot; a signalling NaN raises Invalid. */
+  private ldS(r: number, slot: number): void {
     const i = this.ws(r);
     const v = this.f32[i];
-    if (v !== v && this.snanS(i)) this.core.flags |= FL_V;
-    return v;
+    this.core.x[slot] = v;
+    if (v !== v && (this.raw[i] & 0x7fc00000) === 0x7fc00000) this.core.flags |= FL_V;
   }
 
-  private getD(r: number): number {
+  private ldD(r: number, slot: number): void {
     const i = this.wd(r);
     const v = this.f64[i >> 1];
-    if (v !== v && this.snanD(i)) this.core.flags |= FL_V;
-    return v;
+    this.core.x[slot] = v;
+    if (v !== v && (this.raw[i + 1] & 0x7ff80000) === 0x7ff80000) this.core.flags |= FL_V;
   }
 
   // ---- instruction execution --------------------------------------------------------------
+  //
+  // Dispatch goes through per-format tables of handlers (indexed by the function field), so the
+  // call site is megamorphic and V8 compiles every handler on its own: each then has the whole
+  // inlining budget for its FpCore fast path and its doubles are never boxed. Handlers receive
+  // (fpu, ft, fs, fd, insn) and return EXC_NONE / EXC_FPE / EXC_RI.
 
   /**
    * Execute a COP1 (opcode 0x11) or COP1X (0x13) instruction. Returns EXC_NONE, EXC_FPE, EXC_RI,
@@ -244,18 +234,19 @@ export class Fpu {
    */
   execute(insn: number): number {
     const op = insn >>> 26;
+    const ft = (insn >>> 16) & 31;
+    const fs = (insn >>> 11) & 31;
+    const fd = (insn >>> 6) & 31;
     if (op === 0x11) {
       const rs = (insn >>> 21) & 31;
-      const ft = (insn >>> 16) & 31;
-      const fs = (insn >>> 11) & 31;
       switch (rs) {
         case FMT_S:
-          return this.execS(insn & 63, ft, fs, (insn >>> 6) & 31, insn);
+          return Fpu.opsS[insn & 63](this, ft, fs, fd, insn);
         case FMT_D:
-          return this.execD(insn & 63, ft, fs, (insn >>> 6) & 31, insn);
+          return Fpu.opsD[insn & 63](this, ft, fs, fd, insn);
         case FMT_W:
         case FMT_L:
-          return this.execFixed(rs === FMT_L, insn & 63, fs, (insn >>> 6) & 31);
+          return Fpu.cvtFixed(this, ft, fs, fd, insn);
         case 0: // MFC1
           if (ft !== 0) this.gpr[ft] = this.getWord(fs);
           return EXC_NONE;
@@ -279,7 +270,11 @@ export class Fpu {
           return EXC_RI;
       }
     }
-    if (op === 0x13) return this.execCop1x(insn);
+    if (op === 0x13) {
+      const func = insn & 63;
+      if (func < 16) return this.cop1xMemory(func, fs, fd);
+      return Fpu.opsX[func](this, ft, fs, fd, insn);
+    }
     return -1;
   }
 
@@ -288,339 +283,394 @@ export class Fpu {
     return !this.fr && (regs & 1) !== 0;
   }
 
-  // The dispatchers below pass only register numbers: each arithmetic operation lives in a small
-  // method so V8 can inline the FpCore call into it and keep the doubles unboxed.
-
-  private execS(func: number, ft: number, fs: number, fd: number, insn: number): number {
-    switch (func) {
-      case 0:
-        return this.addS(fd, fs, ft, false);
-      case 1:
-        return this.addS(fd, fs, ft, true);
-      case 2:
-        return this.mulS(fd, fs, ft);
-      case 3:
-        return this.divS(fd, fs, ft);
-      case 4:
-        return this.sqrtS(fd, fs, false);
-      case 5: // ABS
-        this.setWord(fd, this.raw[this.ws(fs)] & 0x7fffffff);
-        return EXC_NONE;
-      case 6: // MOV
-        this.setWord(fd, this.raw[this.ws(fs)]);
-        return EXC_NONE;
-      case 7: // NEG
-        this.setWord(fd, this.raw[this.ws(fs)] ^ 0x80000000);
-        return EXC_NONE;
-      case 8: case 9: case 10: case 11: // ROUND/TRUNC/CEIL/FLOOR.L.S
-        if (!this.fr) return EXC_RI;
-        return this.toLong(false, fs, fd, FIXED_RM[func & 3]);
-      case 12: case 13: case 14: case 15: // ROUND/TRUNC/CEIL/FLOOR.W.S
-        return this.toWord(false, fs, fd, FIXED_RM[func & 3]);
-      case 17: // MOVF.S / MOVT.S
-        if (this.condition(ft >>> 2) === ((ft & 1) !== 0)) this.setWord(fd, this.raw[this.ws(fs)]);
-        return EXC_NONE;
-      case 18: // MOVZ.S
-        if (this.gpr[ft] === 0) this.setWord(fd, this.raw[this.ws(fs)]);
-        return EXC_NONE;
-      case 19: // MOVN.S
-        if (this.gpr[ft] !== 0) this.setWord(fd, this.raw[this.ws(fs)]);
-        return EXC_NONE;
-      case 21: // RECIP.S
-        return this.recipS(fd, fs);
-      case 22: // RSQRT.S
-        return this.sqrtS(fd, fs, true);
-      case 33: // CVT.D.S
-        if (this.oddD(fd)) return EXC_RI;
-        return this.cvtDS(fd, fs);
-      case 36: // CVT.W.S
-        return this.toWord(false, fs, fd, this.fcsr & 3);
-      case 37: // CVT.L.S
-        if (!this.fr) return EXC_RI;
-        return this.toLong(false, fs, fd, this.fcsr & 3);
-      default:
-        if (func >= 48) return this.compare(false, func & 15, ft, fs, insn);
-        return EXC_RI;
-    }
-  }
-
-  private execD(func: number, ft: number, fs: number, fd: number, insn: number): number {
-    switch (func) {
-      case 0: case 1: case 2: case 3: // ADD SUB MUL DIV
-        if (this.oddD(fs | ft | fd)) return EXC_RI;
-        return func === 0 ? this.addD(fd, fs, ft, false) : func === 1 ? this.addD(fd, fs, ft, true)
-          : func === 2 ? this.mulD(fd, fs, ft) : this.divD(fd, fs, ft);
-      case 4: case 21: case 22: // SQRT RECIP RSQRT
-        if (this.oddD(fs | fd)) return EXC_RI;
-        return func === 4 ? this.sqrtD(fd, fs, false) : func === 21 ? this.recipD(fd, fs) : this.sqrtD(fd, fs, true);
-      case 5: case 6: case 7: { // ABS MOV NEG: sign-bit operations on the raw pair
-        if (this.oddD(fs | fd)) return EXC_RI;
-        const i = this.wd(fs);
-        const hi = this.raw[i + 1];
-        this.setDouble(fd, this.raw[i], func === 5 ? hi & 0x7fffffff : func === 7 ? hi ^ 0x80000000 : hi);
-        return EXC_NONE;
-      }
-      case 8: case 9: case 10: case 11: // ROUND/TRUNC/CEIL/FLOOR.L.D
-        if (!this.fr) return EXC_RI;
-        return this.toLong(true, fs, fd, FIXED_RM[func & 3]);
-      case 12: case 13: case 14: case 15: // ROUND/TRUNC/CEIL/FLOOR.W.D
-        if (this.oddD(fs)) return EXC_RI;
-        return this.toWord(true, fs, fd, FIXED_RM[func & 3]);
-      case 17: // MOVF.D / MOVT.D
-        if (this.condition(ft >>> 2) === ((ft & 1) !== 0)) this.moveD(fs, fd);
-        return EXC_NONE;
-      case 18: // MOVZ.D
-        if (this.gpr[ft] === 0) this.moveD(fs, fd);
-        return EXC_NONE;
-      case 19: // MOVN.D
-        if (this.gpr[ft] !== 0) this.moveD(fs, fd);
-        return EXC_NONE;
-      case 32: // CVT.S.D
-        if (this.oddD(fs)) return EXC_RI;
-        return this.cvtSD(fd, fs);
-      case 36: // CVT.W.D
-        if (this.oddD(fs)) return EXC_RI;
-        return this.toWord(true, fs, fd, this.fcsr & 3);
-      case 37: // CVT.L.D
-        if (!this.fr) return EXC_RI;
-        return this.toLong(true, fs, fd, this.fcsr & 3);
-      default:
-        if (func >= 48) {
-          if (this.oddD(fs | ft)) return EXC_RI;
-          return this.compare(true, func & 15, ft, fs, insn);
-        }
-        return EXC_RI;
-    }
-  }
-
-  private addD(fd: number, fs: number, ft: number, sub: boolean): number {
-    const core = this.begin();
-    const a = this.getD(fs);
-    const b = this.getD(ft);
-    const r = core.addD(a, sub ? -b : b);
-    if (this.commit()) return EXC_FPE;
-    this.putD(fd, r);
-    return EXC_NONE;
-  }
-
-  private mulD(fd: number, fs: number, ft: number): number {
-    const core = this.begin();
-    const a = this.getD(fs);
-    const r = core.mulD(a, this.getD(ft));
-    if (this.commit()) return EXC_FPE;
-    this.putD(fd, r);
-    return EXC_NONE;
-  }
-
-  private divD(fd: number, fs: number, ft: number): number {
-    const core = this.begin();
-    const a = this.getD(fs);
-    const r = core.divD(a, this.getD(ft));
-    if (this.commit()) return EXC_FPE;
-    this.putD(fd, r);
-    return EXC_NONE;
-  }
-
-  private recipD(fd: number, fs: number): number {
-    const r = this.begin().divD(1, this.getD(fs));
-    if (this.commit()) return EXC_FPE;
-    this.putD(fd, r);
-    return EXC_NONE;
-  }
-
-  /** SQRT.D, or RSQRT.D (1/sqrt, rounded twice as QEMU does). */
-  private sqrtD(fd: number, fs: number, rsqrt: boolean): number {
-    const core = this.begin();
-    let r = core.sqrtD(this.getD(fs));
-    if (rsqrt) r = core.divD(1, r);
-    if (this.commit()) return EXC_FPE;
-    this.putD(fd, r);
-    return EXC_NONE;
-  }
-
-  private addS(fd: number, fs: number, ft: number, sub: boolean): number {
-    const core = this.begin();
-    const a = this.getS(fs);
-    const b = this.getS(ft);
-    const r = core.addS(a, sub ? -b : b);
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
-  }
-
-  private mulS(fd: number, fs: number, ft: number): number {
-    const core = this.begin();
-    const a = this.getS(fs);
-    const r = core.mulS(a, this.getS(ft));
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
-  }
-
-  private divS(fd: number, fs: number, ft: number): number {
-    const core = this.begin();
-    const a = this.getS(fs);
-    const r = core.divS(a, this.getS(ft));
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
-  }
-
-  private recipS(fd: number, fs: number): number {
-    const r = this.begin().divS(1, this.getS(fs));
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
-  }
-
-  private sqrtS(fd: number, fs: number, rsqrt: boolean): number {
-    const core = this.begin();
-    let r = core.sqrtS(this.getS(fs));
-    if (rsqrt) r = core.divS(1, r);
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
-  }
-
-  private cvtDS(fd: number, fs: number): number {
-    this.begin();
-    const r = this.getS(fs); // exact; a NaN becomes the default NaN
-    if (this.commit()) return EXC_FPE;
-    this.putD(fd, r);
-    return EXC_NONE;
-  }
-
-  private cvtSD(fd: number, fs: number): number {
-    const r = this.begin().cvtSD(this.getD(fs));
-    if (this.commit()) return EXC_FPE;
-    this.putS(fd, r);
-    return EXC_NONE;
-  }
-
-  /** W and L formats: only the conversions to S and D exist. */
-  private execFixed(long: boolean, func: number, fs: number, fd: number): number {
-    if (func !== 32 && func !== 33) return EXC_RI; // includes CVT.PS.PW
-    if (long && !this.fr) return EXC_RI;
-    const toD = func === 33;
-    if (toD && this.oddD(fd)) return EXC_RI;
-    const core = this.begin();
-    let r: number;
-    if (long) {
-      const i = this.wd(fs);
-      const lo = this.raw[i];
-      const hi = this.raw[i + 1] | 0;
-      r = toD ? core.cvtDL(lo, hi) : core.cvtSL(lo, hi);
-    } else {
-      const w = this.raw[this.ws(fs)] | 0;
-      r = toD ? w : core.cvtSW(w);
-    }
-    if (this.commit()) return EXC_FPE;
-    if (toD) this.putD(fd, r);
-    else this.putS(fd, r);
-    return EXC_NONE;
-  }
-
   private moveD(fs: number, fd: number): void {
     const i = this.wd(fs);
     this.setDouble(fd, this.raw[i], this.raw[i + 1]);
   }
 
-  /** CVT.W / ROUND.W / TRUNC.W / CEIL.W / FLOOR.W from .S or .D. */
-  private toWord(dbl: boolean, fs: number, fd: number, rm: number): number {
-    this.begin();
-    const w = this.core.toW(dbl ? this.getD(fs) : this.getS(fs), rm);
+  /** COP1X LWXC1...SUXC1 and PREFX: validated here, performed by the CPU. */
+  private cop1xMemory(func: number, fs: number, fd: number): number {
+    switch (func) {
+      case 0x01: // LDXC1
+        return this.oddD(fd) ? EXC_RI : -1;
+      case 0x09: // SDXC1
+        return this.oddD(fs) ? EXC_RI : -1;
+      case 0x05: // LUXC1
+      case 0x0d: // SUXC1
+        return this.fr ? -1 : EXC_RI;
+      case 0x00: // LWXC1
+      case 0x08: // SWXC1
+      case 0x0f: // PREFX
+        return -1;
+      default:
+        return EXC_RI;
+    }
+  }
+
+  // Function-field layouts (MIPS32 r2 vol. II, COP1 encoding table). Gaps are RI on the 24Kf:
+  // PS, MIPS-3D (RECIP1/2, RSQRT1/2) and release-6 encodings.
+  private static readonly opsS = table([
+    [0, 0, Fpu.addS], [1, 1, Fpu.subS], [2, 2, Fpu.mulS], [3, 3, Fpu.divS], [4, 4, Fpu.sqrtS],
+    [5, 5, Fpu.absS], [6, 6, Fpu.movS], [7, 7, Fpu.negS], [8, 11, Fpu.cvtLS], [12, 15, Fpu.cvtWS],
+    [17, 17, Fpu.movcfS], [18, 18, Fpu.movzS], [19, 19, Fpu.movnS], [21, 21, Fpu.recipS],
+    [22, 22, Fpu.rsqrtS], [33, 33, Fpu.cvtDS], [36, 36, Fpu.cvtWS], [37, 37, Fpu.cvtLS],
+    [48, 63, Fpu.cmpS],
+  ]);
+  private static readonly opsD = table([
+    [0, 0, Fpu.addD], [1, 1, Fpu.subD], [2, 2, Fpu.mulD], [3, 3, Fpu.divD], [4, 4, Fpu.sqrtD],
+    [5, 7, Fpu.signD], [8, 11, Fpu.cvtLD], [12, 15, Fpu.cvtWD], [17, 17, Fpu.movcfD],
+    [18, 18, Fpu.movzD], [19, 19, Fpu.movnD], [21, 21, Fpu.recipD], [22, 22, Fpu.rsqrtD],
+    [32, 32, Fpu.cvtSD], [36, 36, Fpu.cvtWD], [37, 37, Fpu.cvtLD], [48, 63, Fpu.cmpD],
+  ]);
+  private static readonly opsX = table([
+    [0x20, 0x20, Fpu.maddS], [0x21, 0x21, Fpu.maddD], [0x28, 0x28, Fpu.maddS], [0x29, 0x29, Fpu.maddD],
+    [0x30, 0x30, Fpu.maddS], [0x31, 0x31, Fpu.maddD], [0x38, 0x38, Fpu.maddS], [0x39, 0x39, Fpu.maddD],
+  ]);
+
+  // ---- handlers: .S -----------------------------------------------------------------------
+
+  private static addS(f: Fpu, ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.ldS(ft, X_B);
+    f.core.addS(false);
+    return f.endS(fd);
+  }
+
+  private static subS(f: Fpu, ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.ldS(ft, X_B);
+    f.core.addS(true);
+    return f.endS(fd);
+  }
+
+  private static mulS(f: Fpu, ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.ldS(ft, X_B);
+    f.core.mulS();
+    return f.endS(fd);
+  }
+
+  private static divS(f: Fpu, ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.ldS(ft, X_B);
+    f.core.divS();
+    return f.endS(fd);
+  }
+
+  private static sqrtS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.core.sqrtS();
+    return f.endS(fd);
+  }
+
+  private static recipS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.core.recipS();
+    return f.endS(fd);
+  }
+
+  private static rsqrtS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.core.rsqrtS();
+    return f.endS(fd);
+  }
+
+  private static absS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    f.setWord(fd, f.raw[f.ws(fs)] & 0x7fffffff);
+    return EXC_NONE;
+  }
+
+  private static movS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    f.setWord(fd, f.raw[f.ws(fs)]);
+    return EXC_NONE;
+  }
+
+  private static negS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    f.setWord(fd, f.raw[f.ws(fs)] ^ 0x80000000);
+    return EXC_NONE;
+  }
+
+  /** MOVF.S / MOVT.S: ft holds cc (bits 4..2) and tf (bit 0). */
+  private static movcfS(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.condition(ft >>> 2) === ((ft & 1) !== 0)) f.setWord(fd, f.raw[f.ws(fs)]);
+    return EXC_NONE;
+  }
+
+  private static movzS(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.gpr[ft] === 0) f.setWord(fd, f.raw[f.ws(fs)]);
+    return EXC_NONE;
+  }
+
+  private static movnS(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.gpr[ft] !== 0) f.setWord(fd, f.raw[f.ws(fs)]);
+    return EXC_NONE;
+  }
+
+  /** CVT.D.S: exact; a NaN becomes the default NaN. */
+  private static cvtDS(f: Fpu, _ft: number, fs: number, fd: number): number {
+    if (f.oddD(fd)) return EXC_RI;
+    f.begin();
+    f.ldS(fs, X_R);
+    return f.endD(fd);
+  }
+
+  /** CVT.W.S, and ROUND/TRUNC/CEIL/FLOOR.W.S (func & 3 is RN/RZ/RP/RM). */
+  private static cvtWS(f: Fpu, _ft: number, fs: number, fd: number, insn: number): number {
+    const core = f.begin();
+    f.ldS(fs, X_A);
+    return f.endW(fd, core.toW((insn & 32) !== 0 ? core.rm : insn & 3));
+  }
+
+  private static cvtLS(f: Fpu, _ft: number, fs: number, fd: number, insn: number): number {
+    if (!f.fr) return EXC_RI;
+    const core = f.begin();
+    f.ldS(fs, X_A);
+    core.toL((insn & 32) !== 0 ? core.rm : insn & 3);
+    return f.endL(fd);
+  }
+
+  /** C.cond.S */
+  private static cmpS(f: Fpu, ft: number, fs: number, _fd: number, insn: number): number {
+    if ((insn & 0x40) !== 0) return EXC_RI; // CABS.cond.fmt is MIPS-3D
+    const core = f.begin();
+    f.ldS(fs, X_A);
+    f.ldS(ft, X_B);
+    return f.endC(insn, core.compare(insn & 15));
+  }
+
+  // ---- handlers: .D -----------------------------------------------------------------------
+
+  private static addD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | ft | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.ldD(ft, X_B);
+    f.core.addD(false);
+    return f.endD(fd);
+  }
+
+  private static subD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | ft | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.ldD(ft, X_B);
+    f.core.addD(true);
+    return f.endD(fd);
+  }
+
+  private static mulD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | ft | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.ldD(ft, X_B);
+    f.core.mulD();
+    return f.endD(fd);
+  }
+
+  private static divD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | ft | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.ldD(ft, X_B);
+    f.core.divD();
+    return f.endD(fd);
+  }
+
+  private static sqrtD(f: Fpu, _ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.core.sqrtD();
+    return f.endD(fd);
+  }
+
+  private static recipD(f: Fpu, _ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.core.recipD();
+    return f.endD(fd);
+  }
+
+  private static rsqrtD(f: Fpu, _ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs | fd)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.core.rsqrtD();
+    return f.endD(fd);
+  }
+
+  /** ABS.D / MOV.D / NEG.D: sign-bit operations on the raw pair. */
+  private static signD(f: Fpu, _ft: number, fs: number, fd: number, insn: number): number {
+    if (f.oddD(fs | fd)) return EXC_RI;
+    const i = f.wd(fs);
+    const hi = f.raw[i + 1];
+    const func = insn & 63;
+    f.setDouble(fd, f.raw[i], func === 5 ? hi & 0x7fffffff : func === 7 ? hi ^ 0x80000000 : hi);
+    return EXC_NONE;
+  }
+
+  private static movcfD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.condition(ft >>> 2) === ((ft & 1) !== 0)) f.moveD(fs, fd);
+    return EXC_NONE;
+  }
+
+  private static movzD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.gpr[ft] === 0) f.moveD(fs, fd);
+    return EXC_NONE;
+  }
+
+  private static movnD(f: Fpu, ft: number, fs: number, fd: number): number {
+    if (f.gpr[ft] !== 0) f.moveD(fs, fd);
+    return EXC_NONE;
+  }
+
+  private static cvtSD(f: Fpu, _ft: number, fs: number, fd: number): number {
+    if (f.oddD(fs)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.core.cvtSD();
+    return f.endS(fd);
+  }
+
+  private static cvtWD(f: Fpu, _ft: number, fs: number, fd: number, insn: number): number {
+    if (f.oddD(fs)) return EXC_RI;
+    const core = f.begin();
+    f.ldD(fs, X_A);
+    return f.endW(fd, core.toW((insn & 32) !== 0 ? core.rm : insn & 3));
+  }
+
+  private static cvtLD(f: Fpu, _ft: number, fs: number, fd: number, insn: number): number {
+    if (!f.fr) return EXC_RI;
+    const core = f.begin();
+    f.ldD(fs, X_A);
+    core.toL((insn & 32) !== 0 ? core.rm : insn & 3);
+    return f.endL(fd);
+  }
+
+  private static cmpD(f: Fpu, ft: number, fs: number, _fd: number, insn: number): number {
+    if ((insn & 0x40) !== 0) return EXC_RI;
+    if (f.oddD(fs | ft)) return EXC_RI;
+    const core = f.begin();
+    f.ldD(fs, X_A);
+    f.ldD(ft, X_B);
+    return f.endC(insn, core.compare(insn & 15));
+  }
+
+  // ---- handlers: .W / .L sources ----------------------------------------------------------
+
+  /** CVT.S.W, CVT.D.W, CVT.S.L, CVT.D.L; nothing else exists for these formats. */
+  private static cvtFixed(f: Fpu, _ft: number, fs: number, fd: number, insn: number): number {
+    const func = insn & 63;
+    if (func !== 32 && func !== 33) return EXC_RI; // includes CVT.PS.PW
+    const long = ((insn >>> 21) & 31) === FMT_L;
+    if (long && !f.fr) return EXC_RI;
+    const toD = func === 33;
+    if (toD && f.oddD(fd)) return EXC_RI;
+    const core = f.begin();
+    if (long) {
+      const i = f.wd(fs);
+      const lo = f.raw[i];
+      const hi = f.raw[i + 1] | 0;
+      if (toD) core.cvtDL(lo, hi);
+      else core.cvtSL(lo, hi);
+    } else {
+      const w = f.raw[f.ws(fs)] | 0;
+      if (toD) core.x[X_R] = w;
+      else core.cvtSW(w);
+    }
+    return toD ? f.endD(fd) : f.endS(fd);
+  }
+
+  // ---- handlers: COP1X multiply-add -------------------------------------------------------
+  //
+  // func = kind << 3 | fmt with kind 4 MADD, 5 MSUB, 6 NMADD, 7 NMSUB; fr is insn bits 25..21.
+  // The product is rounded before the add (not fused); the N forms negate the rounded result,
+  // NaN included (QEMU flips the sign of the default NaN).
+
+  private static maddS(f: Fpu, ft: number, fs: number, fd: number, insn: number): number {
+    f.begin();
+    f.ldS(fs, X_A);
+    f.ldS(ft, X_B);
+    f.ldS((insn >>> 21) & 31, X_C);
+    f.core.maddS((insn & 8) !== 0);
+    if (f.commit()) return EXC_FPE;
+    if ((insn & 16) === 0) f.stS(fd);
+    else if (f.core.x[X_R] !== f.core.x[X_R]) f.setWord(fd, DNAN_S | 0x80000000);
+    else {
+      f.core.x[X_R] = -f.core.x[X_R];
+      f.stS(fd);
+    }
+    return EXC_NONE;
+  }
+
+  private static maddD(f: Fpu, ft: number, fs: number, fd: number, insn: number): number {
+    const fr = (insn >>> 21) & 31;
+    if (f.oddD(fd | fs | ft | fr)) return EXC_RI;
+    f.begin();
+    f.ldD(fs, X_A);
+    f.ldD(ft, X_B);
+    f.ldD(fr, X_C);
+    f.core.maddD((insn & 8) !== 0);
+    if (f.commit()) return EXC_FPE;
+    if ((insn & 16) === 0) f.stD(fd);
+    else if (f.core.x[X_R] !== f.core.x[X_R]) f.setDouble(fd, DNAN_D_LO, DNAN_D_HI | 0x80000000);
+    else {
+      f.core.x[X_R] = -f.core.x[X_R];
+      f.stD(fd);
+    }
+    return EXC_NONE;
+  }
+
+  // ---- completion: Cause/Flags, then the destination unless the exception traps -----------
+
+  private endS(fd: number): number {
+    if (this.commit()) return EXC_FPE;
+    this.stS(fd);
+    return EXC_NONE;
+  }
+
+  private endD(fd: number): number {
+    if (this.commit()) return EXC_FPE;
+    this.stD(fd);
+    return EXC_NONE;
+  }
+
+  private endW(fd: number, w: number): number {
     if (this.commit()) return EXC_FPE;
     this.setWord(fd, w);
     return EXC_NONE;
   }
 
-  private toLong(dbl: boolean, fs: number, fd: number, rm: number): number {
-    const core = this.begin();
-    core.toL(dbl ? this.getD(fs) : this.getS(fs), rm);
+  private endL(fd: number): number {
     if (this.commit()) return EXC_FPE;
-    this.setDouble(fd, core.lo, core.hi);
+    this.setDouble(fd, this.core.lo, this.core.hi);
     return EXC_NONE;
   }
 
-  /**
-   * C.cond.fmt. cond bit 0: true if unordered, bit 1: if equal, bit 2: if less; bit 3 makes the
-   * predicate signalling (Invalid on any NaN, not only on sNaN).
-   */
-  private compare(dbl: boolean, cond: number, ft: number, fs: number, insn: number): number {
-    if ((insn & 0x40) !== 0) return EXC_RI; // CABS.cond.fmt is MIPS-3D
-    this.begin();
-    const a = dbl ? this.getD(fs) : this.getS(fs);
-    const b = dbl ? this.getD(ft) : this.getS(ft);
-    let res: boolean;
-    if (a !== a || b !== b) {
-      if ((cond & 8) !== 0) this.core.flags |= FL_V;
-      res = (cond & 1) !== 0;
-    } else if (a < b) res = (cond & 4) !== 0;
-    else if (a === b) res = (cond & 2) !== 0;
-    else res = false;
+  private endC(insn: number, res: boolean): number {
     if (this.commit()) return EXC_FPE;
     this.setCondition((insn >>> 8) & 7, res);
     return EXC_NONE;
   }
+}
 
-  /** COP1X: MADD/MSUB/NMADD/NMSUB .S/.D; indexed loads/stores and PREFX go back to the CPU. */
-  private execCop1x(insn: number): number {
-    const func = insn & 63;
-    const fr = (insn >>> 21) & 31;
-    const ft = (insn >>> 16) & 31;
-    const fs = (insn >>> 11) & 31;
-    const fd = (insn >>> 6) & 31;
-    if (func < 16) {
-      switch (func) {
-        case 0x01: // LDXC1
-          return this.oddD(fd) ? EXC_RI : -1;
-        case 0x09: // SDXC1
-          return this.oddD(fs) ? EXC_RI : -1;
-        case 0x05: // LUXC1
-        case 0x0d: // SUXC1
-          return this.fr ? -1 : EXC_RI;
-        case 0x00: // LWXC1
-        case 0x08: // SWXC1
-        case 0x0f: // PREFX
-          return -1;
-        default:
-          return EXC_RI;
-      }
-    }
-    const kind = func >>> 3; // 4 MADD, 5 MSUB, 6 NMADD, 7 NMSUB
-    const fmt = func & 7; // 0 S, 1 D, 6 PS
-    if (kind < 4 || fmt > 1) return EXC_RI;
-    if (fmt === 0) return this.maddS(kind, fd, fr, fs, ft);
-    if (this.oddD(fd | fs | ft | fr)) return EXC_RI;
-    return this.maddD(kind, fd, fr, fs, ft);
-  }
+type Handler = (f: Fpu, ft: number, fs: number, fd: number, insn: number) => number;
 
-  /** kind: 4 MADD, 5 MSUB, 6 NMADD, 7 NMSUB. The product is rounded before the add. */
-  private maddD(kind: number, fd: number, fr: number, fs: number, ft: number): number {
-    const core = this.begin();
-    const a = this.getD(fs);
-    const b = this.getD(ft);
-    const c = this.getD(fr);
-    const p = core.mulD(a, b);
-    const r = core.addD(p, (kind & 1) !== 0 ? -c : c);
-    if (this.commit()) return EXC_FPE;
-    if (kind < 6) this.putD(fd, r);
-    else if (r !== r) this.setDouble(fd, DNAN_D_LO, DNAN_D_HI | 0x80000000);
-    else this.putD(fd, -r);
-    return EXC_NONE;
-  }
+/** A 64-entry handler table from [first func, last func, handler] ranges; gaps raise RI. */
+function table(entries: [number, number, Handler][]): Handler[] {
+  const t: Handler[] = new Array<Handler>(64).fill(reserved);
+  for (const [from, to, h] of entries) for (let i = from; i <= to; i++) t[i] = h;
+  return t;
+}
 
-  private maddS(kind: number, fd: number, fr: number, fs: number, ft: number): number {
-    const core = this.begin();
-    const a = this.getS(fs);
-    const b = this.getS(ft);
-    const c = this.getS(fr);
-    const p = core.mulS(a, b);
-    const r = core.addS(p, (kind & 1) !== 0 ? -c : c);
-    if (this.commit()) return EXC_FPE;
-    if (kind < 6) this.putS(fd, r);
-    else if (r !== r) this.setWord(fd, DNAN_S | 0x80000000);
-    else this.putS(fd, -r);
-    return EXC_NONE;
-  }
+function reserved(): number {
+  return EXC_RI;
 }

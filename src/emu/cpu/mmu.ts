@@ -34,6 +34,8 @@ export class Mmu {
   readonly uRead = new Int32Array(PAGES);
   readonly uWrite = new Int32Array(PAGES);
   private readonly cached = new Int32Array(PAGES);
+  /** RAM pages holding translated code (jit.ts): they never get a write fast-path entry. */
+  codePage: Uint8Array | null = null;
   private cachedCount = 0;
 
   constructor(private readonly phys: PhysicalMemory) {
@@ -109,23 +111,69 @@ export class Mmu {
     if (off >= 0) {
       const vpn = va >>> PAGE_SHIFT;
       if (this.kRead[vpn] === 0) this.cached[this.cachedCount++] = vpn;
+      const writable = dirty && (this.codePage === null || this.codePage[off >>> 12] === 0);
       this.kRead[vpn] = off + 1;
-      if (dirty) this.kWrite[vpn] = off + 1;
+      if (writable) this.kWrite[vpn] = off + 1;
       if (va >= 0) {
         this.uRead[vpn] = off + 1;
-        if (dirty) this.uWrite[vpn] = off + 1;
+        if (writable) this.uWrite[vpn] = off + 1;
       }
       if (this.cachedCount >= PAGES - 1) this.flush();
     }
     return pa;
   }
 
+  /** Take the write fast path away from RAM page `off` (it now holds translated code). */
+  protect(off: number): void {
+    if (off < 0x20000000 && this.phys.ramPage(off) === off) {
+      this.kWrite[(0x80000000 + off) >>> PAGE_SHIFT] = 0;
+      this.kWrite[(0xa0000000 + off) >>> PAGE_SHIFT] = 0;
+    }
+    const c = this.cached;
+    for (let i = 0; i < this.cachedCount; i++) {
+      const p = c[i];
+      if (this.kWrite[p] === off + 1) this.kWrite[p] = 0;
+      if (this.uWrite[p] === off + 1) this.uWrite[p] = 0;
+    }
+  }
+
+  /** Give RAM page `off` its write fast path back (its translated code was dropped). */
+  unprotect(off: number): void {
+    if (off < 0x20000000 && this.phys.ramPage(off) === off) {
+      this.kWrite[(0x80000000 + off) >>> PAGE_SHIFT] = off + 1;
+      this.kWrite[(0xa0000000 + off) >>> PAGE_SHIFT] = off + 1;
+    }
+    // Mapped aliases come back when the slow path next translates them.
+  }
+
   write(i: number, hi: number, mask: number, lo0: number, lo1: number): void {
+    this.forgetEntry(i);
     this.entryHi[i] = (hi & ~(mask | 0x1fff)) | (hi & 0xff);
     this.pageMask[i] = mask;
     this.global[i] = lo0 & lo1 & 1;
     this.lo0[i] = lo0 & ~1;
     this.lo1[i] = lo1 & ~1;
-    this.flush();
+  }
+
+  /**
+   * Drop the software-TLB pages that entry i (as it is now) can have produced. Linux rewrites a
+   * TLB entry on every refill, so forgetting only the replaced entry's pages, not every cached
+   * page, is what keeps the fast path warm.
+   */
+  private forgetEntry(i: number): void {
+    const span = (this.pageMask[i] | 0x1fff) + 1; // bytes covered by the even/odd pair
+    const pages = span >>> PAGE_SHIFT;
+    if (pages > 64) {
+      this.flush();
+      return;
+    }
+    const first = (this.entryHi[i] & ~(span - 1)) >>> PAGE_SHIFT;
+    for (let p = first; p < first + pages; p++) {
+      if (p >= 0x80000 && p < 0xc0000) continue; // KSEG0/KSEG1 entries are fixed, never TLB-derived
+      this.kRead[p] = 0;
+      this.kWrite[p] = 0;
+      this.uRead[p] = 0;
+      this.uWrite[p] = 0;
+    }
   }
 }

@@ -1,0 +1,437 @@
+/**
+ * A basic-block translator: hot straight-line runs of guest code become JavaScript functions that
+ * V8 compiles to machine code, with register numbers, immediates and branch targets as constants.
+ *
+ * A block starts at a virtual PC, stays inside one 4 KiB page, and ends at a branch (with its
+ * delay slot), at the page end, at a length limit, or just before an instruction it leaves to the
+ * interpreter (CP0, CP1, syscalls, traps with immediates, WAIT...). Memory accesses take the same
+ * software-TLB fast path as the interpreter and call the interpreter's slow paths otherwise, which
+ * raise exceptions precisely (EPC, Cause.BD, BadVAddr). Interrupts are taken between blocks.
+ *
+ * Blocks are cached per physical page. A page holding translated code is removed from the
+ * write fast path, so every store to it goes through the slow path, which drops the page's blocks:
+ * self-modifying code (relocation, uasm handlers, ftrace, module loading) stays correct.
+ */
+import type { Clock } from '../clock';
+
+export interface JitHost {
+  gpr: Int32Array;
+  hi: number;
+  lo: number;
+  pc: number;
+  npc: number;
+  llBit: boolean;
+  llAddr: number;
+  excPc: number;
+  excDelay: boolean;
+  excRaised: boolean;
+  loadSlow(va: number, size: 1 | 2 | 4): number;
+  storeSlow(va: number, size: 1 | 2 | 4, value: number): void;
+  raiseFromJit(code: number): void;
+  readCp0(reg: number, sel: number): number;
+  writeCp0(reg: number, sel: number, v: number): void;
+  tlbRead(): void;
+  tlbProbe(): void;
+  tlbWriteIndexed(): void;
+  tlbWriteRandom(): void;
+  eret(): void;
+  setInterruptEnable(on: boolean): number;
+}
+
+export type BlockFn = (cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array) => number;
+
+export interface Block {
+  vpc: number;
+  fn: BlockFn;
+}
+
+const MAX_BLOCK = 96;
+/** Times a block start is reached before it is translated: cold boot code stays interpreted. */
+const HOT = 2000;
+
+const EXC_OV = 12;
+const EXC_TR = 13;
+
+function mulHiSigned(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >> 16, bl = b & 0xffff, bh = b >> 16;
+  const t = al * bl;
+  const mid = ah * bl + al * bh + (t >>> 16);
+  return (ah * bh + Math.floor(mid / 65536)) | 0;
+}
+
+function mulHiUnsigned(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const t = al * bl;
+  const mid = ah * bl + al * bh + (t >>> 16);
+  return (ah * bh + Math.floor(mid / 65536)) | 0;
+}
+
+export { mulHiSigned, mulHiUnsigned };
+
+const hex = (v: number) => '0x' + (v >>> 0).toString(16);
+/** An int32 literal. */
+const lit = (v: number) => String(v | 0);
+
+export class Jit {
+  private readonly pages: (Block[] | undefined)[];
+  /** 1 for RAM pages that hold translated code (no write fast path). */
+  readonly codePage: Uint8Array;
+  private readonly heat = new Uint16Array(1 << 16);
+  private factory: ((...deps: unknown[]) => BlockFn) | null = null;
+  /** Executions of a block start before it is translated (tests set 1 to translate at once). */
+  hotThreshold = HOT;
+  blocksCompiled = 0;
+  invalidations = 0;
+
+  constructor(
+    private readonly ram32: Int32Array,
+    private readonly ram16: Uint16Array,
+    private readonly ram8: Uint8Array,
+    private readonly clock: Clock,
+    private readonly protect: (pageOffset: number) => void,
+    private readonly unprotect: (pageOffset: number) => void,
+  ) {
+    const pageCount = ram32.length >> 10;
+    this.pages = new Array(pageCount);
+    this.codePage = new Uint8Array(pageCount);
+  }
+
+  /** The block for guest `pc` at RAM byte offset `phys`, translating it once it is hot. */
+  lookup(phys: number, pc: number): Block | undefined {
+    const page = this.pages[phys >>> 12];
+    if (page !== undefined) {
+      const b = page[(phys & 0xfff) >> 2];
+      if (b !== undefined && b.vpc === pc) return b;
+    }
+    const h = (phys >>> 2) & 0xffff;
+    if (++this.heat[h] < this.hotThreshold) return undefined;
+    this.heat[h] = 0;
+    return this.compile(phys, pc);
+  }
+
+  /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
+  invalidatePage(pageIndex: number): void {
+    this.pages[pageIndex] = undefined;
+    if (this.codePage[pageIndex]) {
+      this.codePage[pageIndex] = 0;
+      this.invalidations++;
+      this.unprotect(pageIndex << 12);
+    }
+  }
+
+  private compile(phys: number, pc: number): Block | undefined {
+    const body: string[] = [];
+    let k = 0;
+    let p = phys;
+    let vpc = pc;
+    let ended = false;
+    while (k < MAX_BLOCK && (p & 0xfff) !== 0 || k === 0) {
+      const insn = this.ram32[p >> 2];
+      const term = branchKind(insn);
+      if (term !== null) {
+        // The delay slot must be in this page and translatable on its own.
+        if (((p + 4) & 0xfff) === 0) break;
+        const slot = this.ram32[(p + 4) >> 2];
+        if (branchKind(slot) !== null || endsBlock(slot)) break;
+        const slotCode = emit(slot, (vpc + 4) | 0, k + 1, true);
+        if (slotCode === null) break;
+        const side = term === 'b' && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
+        body.push(emitBranch(insn, vpc, k, slotCode, side));
+        k += 2;
+        if (!side) {
+          ended = true;
+          break;
+        }
+        // Superblock: a conditional branch leaves the block only when taken; the fall-through
+        // path goes on in the same function, so one call runs several basic blocks.
+        p += 8;
+        vpc = (vpc + 8) | 0;
+        continue;
+      }
+      const code = emit(insn, vpc, k, false);
+      if (code === null) break;
+      body.push(code);
+      k++;
+      if (endsBlock(insn)) {
+        ended = true;
+        break;
+      }
+      p += 4;
+      vpc = (vpc + 4) | 0;
+      if ((p & 0xfff) === 0) break;
+    }
+    if (k === 0) return undefined;
+    if (!ended) body.push(`cpu.pc = ${lit(vpc)}; cpu.npc = ${lit(vpc + 4)}; return ${k};`);
+    const src = `return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap) {\nconst c0 = clk.cycles;\n${body.join('\n')}\n};`;
+    const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'mulHiS', 'mulHiU', src) as (
+      ...deps: unknown[]
+    ) => BlockFn;
+    const fn = make(this.ram32, this.ram16, this.ram8, this.clock, mulHiSigned, mulHiUnsigned);
+    const block: Block = { vpc: pc, fn };
+    const pageIndex = phys >>> 12;
+    let page = this.pages[pageIndex];
+    if (page === undefined) page = this.pages[pageIndex] = new Array(1024);
+    page[(phys & 0xfff) >> 2] = block;
+    if (!this.codePage[pageIndex]) {
+      this.codePage[pageIndex] = 1;
+      this.protect(pageIndex << 12);
+    }
+    this.blocksCompiled++;
+    return block;
+  }
+}
+
+/**
+ * Instructions that a block runs and then leaves by itself: they change the mode, the exception
+ * state or the interrupt state, so the dispatcher must look again before going on.
+ */
+function endsBlock(insn: number): boolean {
+  const op = insn >>> 26;
+  if (op === 0) {
+    const f = insn & 63;
+    return f === 0x0c || f === 0x0d; // SYSCALL, BREAK
+  }
+  if (op !== 0x10) return false;
+  const rs = (insn >>> 21) & 31;
+  if (rs === 4) {
+    const rd = (insn >>> 11) & 31;
+    return rd === 9 || rd === 11 || rd === 12 || rd === 13; // Count, Compare, Status, Cause
+  }
+  return rs === 11 || (rs >= 16 && (insn & 63) === 0x18); // DI/EI, ERET
+}
+
+/** 'b' conditional branch, 'bl' likely, 'j' jump, or null for a non-branch. */
+function branchKind(insn: number): string | null {
+  const op = insn >>> 26;
+  if (op === 0) {
+    const f = insn & 63;
+    return f === 8 || f === 9 ? 'j' : null;
+  }
+  if (op === 1) {
+    const rt = (insn >>> 16) & 31;
+    if (rt === 0 || rt === 1 || rt === 0x10 || rt === 0x11) return 'b';
+    if (rt === 2 || rt === 3 || rt === 0x12 || rt === 0x13) return 'bl';
+    return null;
+  }
+  if (op === 2 || op === 3) return 'j';
+  if (op >= 4 && op <= 7) return 'b';
+  if (op >= 0x14 && op <= 0x17) return 'bl';
+  if (op === 0x11 && ((insn >>> 21) & 31) === 8) return 'b'; // BC1x: left to the interpreter via emit
+  return null;
+}
+
+function emitBranch(insn: number, pc: number, k: number, slot: string, side = false): string {
+  const op = insn >>> 26;
+  const rs = (insn >>> 21) & 31;
+  const rt = (insn >>> 16) & 31;
+  const target = (pc + 4 + ((insn << 16) >> 14)) | 0;
+  const fall = (pc + 8) | 0;
+  const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
+  const done = (pcExpr: string) => `cpu.pc = ${pcExpr}; cpu.npc = (cpu.pc + 4) | 0; return ${k + 2};`;
+  if (op === 2 || op === 3) {
+    const t = ((pc + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2);
+    return `${op === 3 ? `r[31] = ${lit(fall)};` : ''}\n${slot}\n${done(lit(t))}`;
+  }
+  if (op === 0) {
+    const rd = (insn >>> 11) & 31;
+    const link = (insn & 63) === 9 && rd !== 0 ? `r[${rd}] = ${lit(fall)};` : '';
+    return `{ const t = ${R(rs)}; ${link}\n${slot}\n${done('t')} }`;
+  }
+  let cond: string;
+  let link = '';
+  if (op === 1) {
+    const ge = (rt & 1) === 1;
+    cond = `${R(rs)} ${ge ? '>=' : '<'} 0`;
+    if (rt >= 0x10) link = `r[31] = ${lit(fall)};`;
+  } else {
+    switch (op & 3) {
+      case 0: cond = `${R(rs)} === ${R(rt)}`; break;
+      case 1: cond = `${R(rs)} !== ${R(rt)}`; break;
+      case 2: cond = `${R(rs)} <= 0`; break;
+      default: cond = `${R(rs)} > 0`; break;
+    }
+  }
+  const likely = branchKind(insn) === 'bl';
+  if (likely) {
+    return `{ const c = ${cond}; ${link}\nif (c) {\n${slot}\n${done(lit(target))} }\n${done(lit(fall)).replace(`return ${k + 2}`, `return ${k + 1}`)} }`;
+  }
+  if (side) return `{ const c = ${cond}; ${link}\n${slot}\nif (c) { ${done(lit(target))} } }`;
+  return `{ const c = ${cond}; ${link}\n${slot}\n${done(`c ? ${lit(target)} : ${lit(fall)}`)} }`;
+}
+
+/**
+ * JavaScript for one non-branch instruction at `pc`, the k-th of its block, or null when the
+ * interpreter must run it. `d`: the instruction sits in a delay slot.
+ */
+function emit(insn: number, pc: number, k: number, d: boolean): string | null {
+  const op = insn >>> 26;
+  const rs = (insn >>> 21) & 31;
+  const rt = (insn >>> 16) & 31;
+  const rd = (insn >>> 11) & 31;
+  const sa = (insn >>> 6) & 31;
+  const simm = (insn << 16) >> 16;
+  const uimm = insn & 0xffff;
+  const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
+  const exc = (code: number) =>
+    `{ cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; cpu.raiseFromJit(${code}); return ${k + 1}; }`;
+  const sync = `clk.cycles = c0 + ${k + 1}; cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
+  const set = (n: number, expr: string) => (n === 0 ? '' : `r[${n}] = ${expr};`);
+  const addr = `(${R(rs)} + ${simm}) | 0`;
+
+  switch (op) {
+    case 0x00: {
+      switch (insn & 63) {
+        case 0x00: return set(rd, sa === 0 ? R(rt) : `${R(rt)} << ${sa}`);
+        case 0x02:
+          if (insn & 0x00200000) return set(rd, sa === 0 ? R(rt) : `(${R(rt)} >>> ${sa}) | (${R(rt)} << ${32 - sa})`);
+          return set(rd, `${R(rt)} >>> ${sa}`);
+        case 0x03: return set(rd, `${R(rt)} >> ${sa}`);
+        case 0x04: return set(rd, `${R(rt)} << (${R(rs)} & 31)`);
+        case 0x06:
+          if (insn & 0x40) return set(rd, `((${R(rt)} >>> (${R(rs)} & 31)) | (${R(rt)} << (32 - (${R(rs)} & 31))))`);
+          return set(rd, `${R(rt)} >>> (${R(rs)} & 31)`);
+        case 0x07: return set(rd, `${R(rt)} >> (${R(rs)} & 31)`);
+        case 0x0a: return rd === 0 ? '' : `if (${R(rt)} === 0) r[${rd}] = ${R(rs)};`;
+        case 0x0b: return rd === 0 ? '' : `if (${R(rt)} !== 0) r[${rd}] = ${R(rs)};`;
+        case 0x0c: return exc(8); // SYSCALL
+        case 0x0d: return exc(9); // BREAK
+        case 0x0f: return ''; // SYNC
+        case 0x10: return set(rd, 'cpu.hi');
+        case 0x11: return `cpu.hi = ${R(rs)};`;
+        case 0x12: return set(rd, 'cpu.lo');
+        case 0x13: return `cpu.lo = ${R(rs)};`;
+        case 0x18: return `{ const a = ${R(rs)}, b = ${R(rt)}; cpu.lo = Math.imul(a, b); cpu.hi = mulHiS(a, b); }`;
+        case 0x19: return `{ const a = ${R(rs)}, b = ${R(rt)}; cpu.lo = Math.imul(a, b); cpu.hi = mulHiU(a, b); }`;
+        case 0x1a:
+          return `{ const a = ${R(rs)}, b = ${R(rt)}; if (b === 0 || (a === -2147483648 && b === -1)) { cpu.lo = a; cpu.hi = 0; } else { cpu.lo = (a / b) | 0; cpu.hi = a % b | 0; } }`;
+        case 0x1b:
+          return `{ const a = ${R(rs)} >>> 0, b = ${R(rt)} >>> 0; if (b === 0) { cpu.lo = a | 0; cpu.hi = 0; } else { cpu.lo = Math.floor(a / b) | 0; cpu.hi = a % b | 0; } }`;
+        case 0x20: return `{ const s = ${R(rs)} + ${R(rt)}; if (s > 2147483647 || s < -2147483648) ${exc(EXC_OV)} ${set(rd, 's')} }`;
+        case 0x21: return set(rd, `(${R(rs)} + ${R(rt)}) | 0`);
+        case 0x22: return `{ const s = ${R(rs)} - ${R(rt)}; if (s > 2147483647 || s < -2147483648) ${exc(EXC_OV)} ${set(rd, 's')} }`;
+        case 0x23: return set(rd, `(${R(rs)} - ${R(rt)}) | 0`);
+        case 0x24: return set(rd, `${R(rs)} & ${R(rt)}`);
+        case 0x25: return set(rd, `${R(rs)} | ${R(rt)}`);
+        case 0x26: return set(rd, `${R(rs)} ^ ${R(rt)}`);
+        case 0x27: return set(rd, `~(${R(rs)} | ${R(rt)})`);
+        case 0x2a: return set(rd, `${R(rs)} < ${R(rt)} ? 1 : 0`);
+        case 0x2b: return set(rd, `${R(rs)} >>> 0 < ${R(rt)} >>> 0 ? 1 : 0`);
+        case 0x30: return `if (${R(rs)} >= ${R(rt)}) ${exc(EXC_TR)}`;
+        case 0x31: return `if (${R(rs)} >>> 0 >= ${R(rt)} >>> 0) ${exc(EXC_TR)}`;
+        case 0x32: return `if (${R(rs)} < ${R(rt)}) ${exc(EXC_TR)}`;
+        case 0x33: return `if (${R(rs)} >>> 0 < ${R(rt)} >>> 0) ${exc(EXC_TR)}`;
+        case 0x34: return `if (${R(rs)} === ${R(rt)}) ${exc(EXC_TR)}`;
+        case 0x36: return `if (${R(rs)} !== ${R(rt)}) ${exc(EXC_TR)}`;
+        default: return null;
+      }
+    }
+    case 0x08: return `{ const s = ${R(rs)} + ${simm}; if (s > 2147483647 || s < -2147483648) ${exc(EXC_OV)} ${set(rt, 's')} }`;
+    case 0x09: return set(rt, `(${R(rs)} + ${simm}) | 0`);
+    case 0x0a: return set(rt, `${R(rs)} < ${simm} ? 1 : 0`);
+    case 0x0b: return set(rt, `${R(rs)} >>> 0 < ${simm >>> 0} ? 1 : 0`);
+    case 0x0c: return set(rt, `${R(rs)} & ${uimm}`);
+    case 0x0d: return set(rt, `${R(rs)} | ${uimm}`);
+    case 0x0e: return set(rt, `${R(rs)} ^ ${uimm}`);
+    case 0x0f: return set(rt, lit(insn << 16));
+    case 0x1c: {
+      switch (insn & 63) {
+        case 0x00: case 0x01: case 0x04: case 0x05: {
+          const f = insn & 63;
+          const hiFn = f & 1 ? 'mulHiU' : 'mulHiS';
+          const acc = f < 4
+            ? `const s = (cpu.lo >>> 0) + (pl >>> 0); cpu.hi = (cpu.hi + ph + (s > 0xffffffff ? 1 : 0)) | 0; cpu.lo = s | 0;`
+            : `const s = (cpu.lo >>> 0) - (pl >>> 0); cpu.hi = (cpu.hi - ph - (s < 0 ? 1 : 0)) | 0; cpu.lo = s | 0;`;
+          return `{ const a = ${R(rs)}, b = ${R(rt)}; const pl = Math.imul(a, b), ph = ${hiFn}(a, b); ${acc} }`;
+        }
+        case 0x02: return set(rd, `Math.imul(${R(rs)}, ${R(rt)})`);
+        case 0x20: return set(rd, `Math.clz32(${R(rs)})`);
+        case 0x21: return set(rd, `Math.clz32(~${R(rs)})`);
+        default: return null;
+      }
+    }
+    case 0x1f: {
+      switch (insn & 63) {
+        case 0x00: {
+          const size = rd + 1;
+          if (size >= 32) return set(rt, `${R(rs)} >>> ${sa}`);
+          return set(rt, `(${R(rs)} >>> ${sa}) & ${hex((1 << size) - 1)}`);
+        }
+        case 0x04: {
+          if (rd < sa) return '';
+          const width = rd - sa + 1;
+          const mask = ((width >= 32 ? -1 : (1 << width) - 1) << sa) | 0;
+          return set(rt, `(${R(rt)} & ${lit(~mask)}) | ((${R(rs)} << ${sa}) & ${lit(mask)})`);
+        }
+        case 0x20:
+          if (sa === 0x02) return set(rd, `((${R(rt)} & 0x00ff00ff) << 8) | ((${R(rt)} >>> 8) & 0x00ff00ff)`);
+          if (sa === 0x10) return set(rd, `(${R(rt)} << 24) >> 24`);
+          if (sa === 0x18) return set(rd, `(${R(rt)} << 16) >> 16`);
+          return null;
+        default: return null;
+      }
+    }
+    case 0x33: return ''; // PREF
+    case 0x2f: return pc < 0 ? '' : null; // CACHE: a no-op in kernel code (KSEG0/1 runs only in kernel mode)
+    case 0x10: {
+      // CP0. Only kernel code (KSEG0/KSEG1 addresses) is translated here, so no CpU check.
+      if (pc >= 0) return null;
+      const resync = 'cpu.excRaised = true;';
+      if (rs === 0) return `clk.cycles = c0 + ${k + 1}; ${set(rt, `cpu.readCp0(${rd}, ${insn & 7})`)}`;
+      if (rs === 4) {
+        const ends = rd === 9 || rd === 11 || rd === 12 || rd === 13;
+        return `clk.cycles = c0 + ${k + 1}; cpu.writeCp0(${rd}, ${insn & 7}, ${R(rt)});${ends ? ` ${resync} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return ${k + 1};` : ''}`;
+      }
+      if (rs === 11) {
+        return `{ const o = cpu.setInterruptEnable(${(insn & 0x20) !== 0}); ${set(rt, 'o')} ${resync} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return ${k + 1}; }`;
+      }
+      if (rs >= 16) {
+        switch (insn & 63) {
+          case 0x01: return 'cpu.tlbRead();';
+          case 0x02: return 'cpu.tlbWriteIndexed();';
+          case 0x06: return `clk.cycles = c0 + ${k + 1}; cpu.tlbWriteRandom();`;
+          case 0x08: return 'cpu.tlbProbe();';
+          case 0x18: return `cpu.eret(); ${resync} return ${k + 1};`;
+          default: return null;
+        }
+      }
+      return null;
+    }
+
+    // Loads: fast path through the software TLB, else the interpreter's slow path.
+    case 0x20: case 0x24: case 0x21: case 0x25: case 0x23: case 0x30: {
+      const size = op === 0x20 || op === 0x24 ? 1 : op === 0x21 || op === 0x25 ? 2 : 4;
+      const fast = size === 1 ? 'ram8[e - 1 + (a & 0xfff)]' : size === 2 ? 'ram16[(e + (a & 0xfff)) >> 1]' : 'ram32[(e + (a & 0xfff)) >> 2]';
+      const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
+      const ext = op === 0x20 ? '(v << 24) >> 24' : op === 0x21 ? '(v << 16) >> 16' : op === 0x24 ? 'v & 0xff' : op === 0x25 ? 'v & 0xffff' : 'v';
+      const ll = op === 0x30 ? 'cpu.llBit = true; cpu.llAddr = a;' : '';
+      return `{ const a = ${addr}; const e = rmap[a >>> 12]; let v;
+if (e > 0${align}) v = ${fast}; else { ${sync} v = cpu.loadSlow(a, ${size}); if (cpu.excRaised) return ${k + 1}; }
+${ll}${set(rt, ext)} }`;
+    }
+    case 0x22: case 0x26: {
+      const merge = op === 0x22
+        ? `const sh = (3 - (a & 3)) * 8; ${rt === 0 ? '' : `r[${rt}] = sh === 0 ? w : (r[${rt}] & ((1 << sh) - 1)) | (w << sh);`}`
+        : `const sh = (a & 3) * 8; ${rt === 0 ? '' : `r[${rt}] = sh === 0 ? w : (r[${rt}] & ~(-1 >>> sh)) | (w >>> sh);`}`;
+      return `{ const a = ${addr}; const aw = a & ~3; const e = rmap[aw >>> 12]; let w;
+if (e > 0) w = ram32[(e + (aw & 0xfff)) >> 2]; else { ${sync} w = cpu.loadSlow(aw, 4); if (cpu.excRaised) return ${k + 1}; }
+${merge} }`;
+    }
+    case 0x28: case 0x29: case 0x2b: {
+      const size = op === 0x28 ? 1 : op === 0x29 ? 2 : 4;
+      const fast = size === 1 ? `ram8[e - 1 + (a & 0xfff)] = ${R(rt)}` : size === 2 ? `ram16[(e + (a & 0xfff)) >> 1] = ${R(rt)}` : `ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}`;
+      const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
+      return `{ const a = ${addr}; const e = wmap[a >>> 12];
+if (e > 0${align}) ${fast}; else { ${sync} cpu.storeSlow(a, ${size}, ${R(rt)}); if (cpu.excRaised) return ${k + 1}; } }`;
+    }
+    case 0x38: {
+      // SC: succeeds only while the LL bit from the matching LL survives (ERET clears it).
+      return `{ const a = ${addr};
+if (!cpu.llBit) { if ((a & 3) !== 0) { ${sync} cpu.storeSlow(a, 4, 0); return ${k + 1}; } ${set(rt, '0')} }
+else { const e = wmap[a >>> 12];
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}; else { ${sync} cpu.storeSlow(a, 4, ${R(rt)}); if (cpu.excRaised) return ${k + 1}; }
+cpu.llBit = false; ${set(rt, '1')} } }`;
+    }
+    default:
+      return null;
+  }
+}
