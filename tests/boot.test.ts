@@ -72,6 +72,15 @@ describe('built-in guest boot (4KEc, no FPU)', () => {
   });
 });
 
+describe('built-in guest boot, interpreter only (no JIT)', () => {
+  it('boots to the shell and runs programs the same way', () => {
+    const s = new GuestSession({ jit: false });
+    s.waitFor('odtab# ');
+    expect(s.command('echo $((6*7))')).toContain('\n42\n');
+    expect(s.command('floattest')).toContain('floattest: PASS');
+  });
+});
+
 describe('determinism', () => {
   it('gives the same serial output byte for byte for the same images and input', () => {
     const run = () => {

@@ -16,6 +16,7 @@ export interface BootOptions {
   trace?: string;
   traceLimit: number;
   quiet: boolean;
+  jit: boolean;
 }
 
 export const BOOT_HELP = `Usage: odtab boot [options]
@@ -38,6 +39,7 @@ Options:
   --trace FILE        write executed PCs, exceptions and interrupts to FILE (diff against
                       QEMU's -d exec,int,nochain log with scripts/trace-diff.mjs)
   --trace-limit N     stop tracing after N instructions (default 20000000)
+  --no-jit            interpret every instruction (slower; for comparing against the translator)
   --quiet             do not print odtab's own status lines on stderr
   -h, --help          show this help
 
@@ -65,6 +67,7 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
         trace: { type: 'string' },
         'trace-limit': { type: 'string' },
         quiet: { type: 'boolean' },
+        'no-jit': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -103,5 +106,6 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
     trace: v.trace,
     traceLimit,
     quiet: !!v.quiet,
+    jit: !v['no-jit'],
   };
 }

@@ -73,6 +73,7 @@ export async function boot(opts: BootOptions): Promise<number> {
       commandLine: append ?? '',
       memMiB: opts.mem,
       cpu: opts.cpu,
+      jit: opts.jit,
       rtcEpochSeconds: Math.floor(Date.now() / 1000),
       onSerial: (b) => {
         pending.push(b);

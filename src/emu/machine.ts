@@ -30,6 +30,8 @@ export interface MachineConfig {
   cpu?: CpuModel;
   /** RTC start time, seconds since the Unix epoch (UTC). */
   rtcEpochSeconds?: number;
+  /** Translate hot guest code to JavaScript (default); false runs the interpreter only. */
+  jit?: boolean;
   /** Called with each byte the guest writes to ttyS0 (COM1). */
   onSerial?: (byte: number) => void;
 }
@@ -68,7 +70,7 @@ export class Machine {
   private readonly serialIn: number[] = [];
   private serialInPos = 0;
   /** Input is held back until the guest has the console open for reading (IER.ERBFI). */
-  private readonly config: Required<Omit<MachineConfig, 'initrd' | 'onSerial'>> & MachineConfig;
+  private readonly config: Required<Omit<MachineConfig, 'initrd' | 'onSerial' | 'jit'>> & MachineConfig;
 
   constructor(config: MachineConfig) {
     const memMiB = config.memMiB ?? 256;
@@ -97,6 +99,7 @@ export class Machine {
     this.dma = new DmaControllers();
     this.bus = new MaltaBus(this.ram, this.io);
     this.cpu = new Cpu(this.bus, this.clock, this.config.cpu);
+    if (this.config.jit === false) this.cpu.setJit(false);
     const cpu = this.cpu;
 
     this.pic = new PicPair((level) => cpu.setIrqLine(2, level));
