@@ -327,6 +327,8 @@ describe('reserved instructions and coprocessor usability', () => {
     ['SPECIAL function 0x05', 0x00000005],
     ['SPECIAL2 function 0x10', 0x70000010],
     ['BSHFL sa 0x03', 0x7c0000e0],
+    ['DERET outside debug mode', 0x4200001f],
+    ['COP0 CO function 0x3f', 0x4200003f],
   ] as const) {
     it(`${name} -> RI (10)`, () => {
       const h = kernel([nop(), word]);

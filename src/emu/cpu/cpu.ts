@@ -119,6 +119,29 @@ export class Cpu {
     }
   }
 
+  /**
+   * For translated blocks: whether CP1 is usable; if not, raises Coprocessor Unusable (CE=1) for the
+   * instruction recorded in excPc/excDelay (lazy FPU switching and FPU emulation rely on it).
+   */
+  fpuUsableOrRaise(): boolean {
+    if (this.model.hasFpu && (this.status & ST_CU1) !== 0) return true;
+    this.raise(EXC_CPU, false, 1);
+    return false;
+  }
+
+  /** For translated blocks: address error for the instruction recorded in excPc/excDelay. */
+  addressErrorFromJit(va: number, write: boolean): void {
+    this.addressError(va, write);
+  }
+
+  /** For translated blocks: a CP1 operation; false when it raised FPE or RI. */
+  cop1OrRaise(insn: number): boolean {
+    const res = this.fpu.execute(insn);
+    if (res === 0) return true;
+    this.raise(res === EXC_FPE ? EXC_FPE : EXC_RI);
+    return false;
+  }
+
   /** For translated blocks: raise `code` for the instruction they recorded in excPc/excDelay. */
   raiseFromJit(code: number): void {
     this.raise(code);
@@ -543,7 +566,10 @@ export class Cpu {
           if (block !== undefined) {
             clock.cycles = now;
             this.excRaised = false;
-            now += block.fn(this, r, rmap, wmap);
+            const ran = block.fn(this, r, rmap, wmap);
+            now += ran;
+            // A block that ran nothing hands the instruction to the interpreter (never loop on it).
+            if (ran === 0) entry = false;
             pc = this.pc;
             npc = this.npc;
             // Blocks flag exceptions, ERET and CP0 writes that can change mode or interrupts.
@@ -569,6 +595,7 @@ export class Cpu {
         this.excDelay = delay;
         insn = this.fetchSlow(pc);
         if (this.excRaised) {
+          now++; // a fetch that faults still takes time, so a guest can never stall the clock
           pc = this.pc;
           npc = this.npc;
           delay = false;
@@ -742,6 +769,7 @@ export class Cpu {
               break exc;
             }
             clock.cycles = now;
+            entry = true; // the translator may stop before CP0 instructions: look for a block after it
             if (rs === 0) {
               r[rt] = this.readCp0((insn >>> 11) & 31, insn & 7); // MFC0
             } else if (rs === 4) {
@@ -829,6 +857,7 @@ export class Cpu {
               break exc;
             }
             const fn = insn & 63;
+            entry = true;
             if (fn < 16) {
               const base = (r[rs] + r[rt]) | 0;
               const fd = (insn >>> 6) & 31;
@@ -960,6 +989,7 @@ export class Cpu {
                   break exc;
                 }
                 clock.cycles = now;
+                entry = true;
                 r[rt] = rd === 0 ? this.ebase & 0x3ff : rd === 1 ? 32 : rd === 2 ? this.count() : 2;
                 break;
               }
@@ -1110,6 +1140,7 @@ export class Cpu {
               fpu.setDouble(rt, ram32[i], ram32[i + 1]);
             } else {
               clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              entry = true;
               if ((a & 7) !== 0) { this.addressError(a, false); break exc; }
               const lo = this.loadSlow(a, 4);
               if (this.excRaised) break exc;
@@ -1241,6 +1272,7 @@ export class Cpu {
               ram32[i + 1] = fpu.getDoubleHi(rt);
             } else {
               clock.cycles = now; this.excPc = cur; this.excDelay = curDelay;
+              entry = true;
               if ((a & 7) !== 0) { this.addressError(a, true); break exc; }
               // Check both words are writable before changing either.
               if (this.translate(a, true) < 0) break exc;

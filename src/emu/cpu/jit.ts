@@ -22,6 +22,7 @@ export interface JitHost {
   npc: number;
   llBit: boolean;
   llAddr: number;
+  badVAddr: number;
   excPc: number;
   excDelay: boolean;
   excRaised: boolean;
@@ -36,6 +37,16 @@ export interface JitHost {
   tlbWriteRandom(): void;
   eret(): void;
   setInterruptEnable(on: boolean): number;
+  fpuUsableOrRaise(): boolean;
+  addressErrorFromJit(va: number, write: boolean): void;
+  cop1OrRaise(insn: number): boolean;
+  fpu: {
+    getWord(r: number): number;
+    setWord(r: number, v: number): void;
+    setDouble(r: number, lo: number, hi: number): void;
+    getDoubleLo(r: number): number;
+    getDoubleHi(r: number): number;
+  };
 }
 
 export type BlockFn = (cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array) => number;
@@ -98,6 +109,8 @@ export class Jit {
 
   /** The block for guest `pc` at RAM byte offset `phys`, translating it once it is hot. */
   lookup(phys: number, pc: number): Block | undefined {
+    // A misaligned pc must fault on its fetch (AdEL), which only the interpreter raises.
+    if ((pc & 3) !== 0) return undefined;
     const page = this.pages[phys >>> 12];
     if (page !== undefined) {
       const b = page[(phys & 0xfff) >> 2];
@@ -216,7 +229,6 @@ function branchKind(insn: number): string | null {
   if (op === 2 || op === 3) return 'j';
   if (op >= 4 && op <= 7) return 'b';
   if (op >= 0x14 && op <= 0x17) return 'bl';
-  if (op === 0x11 && ((insn >>> 21) & 31) === 8) return 'b'; // BC1x: left to the interpreter via emit
   return null;
 }
 
@@ -371,7 +383,38 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
       }
     }
     case 0x33: return ''; // PREF
-    case 0x2f: return pc < 0 ? '' : null; // CACHE: a no-op in kernel code (KSEG0/1 runs only in kernel mode)
+    case 0x11: {
+      // CP1 arithmetic and moves (BC1 branches stay with the interpreter).
+      if (rs === 8) return null;
+      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
+      return `${x} if (!cpu.fpuUsableOrRaise() || !cpu.cop1OrRaise(${lit(insn)})) return ${k + 1};`;
+    }
+    case 0x31: case 0x39: {
+      // LWC1 / SWC1
+      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return ${k + 1};`;
+      if (op === 0x31) {
+        return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12]; let v;
+if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2]; else { ${sync} v = cpu.loadSlow(a, 4); if (cpu.excRaised) return ${k + 1}; }
+cpu.fpu.setWord(${rt}, v); }`;
+      }
+      return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12]; const v = cpu.fpu.getWord(${rt});
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cpu.storeSlow(a, 4, v); if (cpu.excRaised) return ${k + 1}; } }`;
+    }
+    case 0x35: case 0x3d: {
+      // LDC1 / SDC1: 8-byte aligned, as two words.
+      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return ${k + 1};`;
+      const misaligned = `if ((a & 7) !== 0) { cpu.addressErrorFromJit(a, ${op === 0x3d}); return ${k + 1}; }`;
+      if (op === 0x35) {
+        return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12];
+if (e > 0 && (a & 7) === 0) { const i = (e + (a & 0xfff)) >> 2; cpu.fpu.setDouble(${rt}, ram32[i], ram32[i + 1]); }
+else { ${sync} ${misaligned} const lo = cpu.loadSlow(a, 4); if (cpu.excRaised) return ${k + 1};
+const hi = cpu.loadSlow((a + 4) | 0, 4); if (cpu.excRaised) return ${k + 1}; cpu.fpu.setDouble(${rt}, lo, hi); } }`;
+      }
+      return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12];
+if (e > 0 && (a & 7) === 0) { const i = (e + (a & 0xfff)) >> 2; ram32[i] = cpu.fpu.getDoubleLo(${rt}); ram32[i + 1] = cpu.fpu.getDoubleHi(${rt}); }
+else { ${sync} ${misaligned} cpu.storeSlow(a, 4, cpu.fpu.getDoubleLo(${rt})); if (cpu.excRaised) return ${k + 1};
+cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) return ${k + 1}; } }`;
+    }
     case 0x10: {
       // CP0. Only kernel code (KSEG0/KSEG1 addresses) is translated here, so no CpU check.
       if (pc >= 0) return null;
@@ -413,7 +456,7 @@ ${ll}${set(rt, ext)} }`;
         ? `const sh = (3 - (a & 3)) * 8; ${rt === 0 ? '' : `r[${rt}] = sh === 0 ? w : (r[${rt}] & ((1 << sh) - 1)) | (w << sh);`}`
         : `const sh = (a & 3) * 8; ${rt === 0 ? '' : `r[${rt}] = sh === 0 ? w : (r[${rt}] & ~(-1 >>> sh)) | (w >>> sh);`}`;
       return `{ const a = ${addr}; const aw = a & ~3; const e = rmap[aw >>> 12]; let w;
-if (e > 0) w = ram32[(e + (aw & 0xfff)) >> 2]; else { ${sync} w = cpu.loadSlow(aw, 4); if (cpu.excRaised) return ${k + 1}; }
+if (e > 0) w = ram32[(e + (aw & 0xfff)) >> 2]; else { ${sync} w = cpu.loadSlow(aw, 4); if (cpu.excRaised) { cpu.badVAddr = a; return ${k + 1}; } }
 ${merge} }`;
     }
     case 0x28: case 0x29: case 0x2b: {
