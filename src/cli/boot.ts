@@ -127,33 +127,34 @@ export async function boot(opts: BootOptions): Promise<number> {
   };
 
   const started = performance.now();
-  const guestStart = machine.seconds;
+  // Pacing: guest time may not run ahead of the wall clock; when the host falls behind (a busy
+  // boot), the lag is forgotten rather than made up later, so a guest `sleep 5` takes 5 s.
+  let paceWall = started;
+  let paceGuest = machine.seconds;
   let code = -1;
   try {
     for (;;) {
       machine.run(SLICE_CYCLES);
       flushOut();
-      if (out.matched) {
+      if (out.matched || machine.power === 'off' || quit) {
         code = EXIT_OK;
         break;
       }
-      if (machine.power === 'off') {
-        code = EXIT_OK;
-        break;
-      }
-      if (quit) {
-        code = EXIT_OK;
-        break;
-      }
-      const elapsed = (performance.now() - started) / 1000;
-      if (opts.timeout !== undefined && elapsed >= opts.timeout) {
+      const now = performance.now();
+      if (opts.timeout !== undefined && (now - started) / 1000 >= opts.timeout) {
         status(`timeout after ${opts.timeout} s (guest time ${machine.seconds.toFixed(2)} s)`);
         code = EXIT_TIMEOUT;
         break;
       }
-      const ahead = machine.seconds - guestStart - elapsed;
-      if (opts.realtime && ahead > 0.002) await sleep(Math.min(ahead * 1000, 50));
-      else await yieldToHost();
+      if (opts.realtime) {
+        const ahead = machine.seconds - paceGuest - (now - paceWall) / 1000;
+        if (ahead > 0.002) {
+          await sleep(Math.min(ahead * 1000, 50));
+          continue;
+        }
+        if (ahead < -0.05) paceWall = now - (machine.seconds - paceGuest + 0.05) * 1000;
+      }
+      await yieldToHost();
     }
   } finally {
     flushOut();
