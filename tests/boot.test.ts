@@ -95,3 +95,18 @@ describe('determinism', () => {
     expect(a.cycles).toBe(b.cycles);
   });
 });
+
+describe('reset', () => {
+  it('reboot in the guest restarts the board and the kernel boots again', () => {
+    const s = new GuestSession();
+    s.waitFor('odtab# ');
+    s.type('reboot -f\n');
+    s.waitFor('reboot: Restarting system');
+    // The FPGA soft reset rebuilds the board and reloads the images: the kernel starts over.
+    const again = s.waitFor('odtab# ');
+    expect(again).toContain('Linux version 6.1.0');
+    expect(again).toContain('Run /init as init process');
+    expect(s.machine.resets).toBe(1);
+    expect(s.command('echo $((6*7))')).toContain('\n42\n');
+  });
+});

@@ -168,7 +168,9 @@ export class Machine {
     io.map(0x2f8, 8, this.com2);
     io.map(PIIX4_RCR_PORT, 1, this.piix4.resetControl);
 
-    const rom = new Uint8Array(0x400000);
+    // The boot ROM as the kernel sees it: only the revision word is ever read (the boot stub is
+    // applied directly), so 64 KiB stand for the 4 MiB window; the rest reads 0.
+    const rom = new Uint8Array(0x10000);
     new DataView(rom.buffer).setUint32(0x10, BOOT_REVISION, true);
     // CBUS UART first: it sits inside the FPGA window and must win.
     this.bus.fixed.push({ base: 0x1f000900, size: 0x40, device: this.cbusUart });
@@ -185,7 +187,9 @@ export class Machine {
   /** Load the images and set the state QEMU's boot stub leaves for the kernel (malta-hw.md 2.2, 2.4). */
   private boot(): void {
     const ram = this.ram;
-    ram.u8.fill(0);
+    // A fresh ArrayBuffer is already zero and the host commits its pages only as the guest
+    // touches them; clearing it again would make all of guest RAM resident at once.
+    if (this.resets > 0) ram.u8.fill(0);
     for (const s of this.kernel.segments) {
       ram.u8.set(s.data, s.paddr);
       ram.u8.fill(0, s.paddr + s.data.length, s.paddr + s.memsz);

@@ -56,7 +56,9 @@ export interface Block {
   fn: BlockFn;
 }
 
-const MAX_BLOCK = 96;
+const MAX_BLOCK = 64;
+/** Generated source kept alive before a full flush (V8 keeps source, bytecode and code per block). */
+const CODE_BUDGET = 12 * 1024 * 1024;
 /** Times a block start is reached before it is translated: cold boot code stays interpreted. */
 const HOT = 2000;
 
@@ -92,6 +94,9 @@ export class Jit {
   /** Executions of a block start before it is translated (tests set 1 to translate at once). */
   hotThreshold = HOT;
   blocksCompiled = 0;
+  /** Characters of generated source alive; past the budget all translations are dropped. */
+  private codeSize = 0;
+  flushes = 0;
   invalidations = 0;
 
   constructor(
@@ -120,6 +125,17 @@ export class Jit {
     if (++this.heat[h] < this.hotThreshold) return undefined;
     this.heat[h] = 0;
     return this.compile(phys, pc);
+  }
+
+  /**
+   * Forget every translation (as QEMU flushes its code buffer when full): memory stays bounded
+   * however much different code the guest runs; hot code is translated again.
+   */
+  flushAll(): void {
+    for (let i = 0; i < this.codePage.length; i++) if (this.codePage[i]) this.invalidatePage(i);
+    this.pages.fill(undefined);
+    this.codeSize = 0;
+    this.flushes++;
   }
 
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
@@ -176,6 +192,8 @@ export class Jit {
     if (k === 0) return undefined;
     if (!ended) body.push(`cpu.pc = ${lit(vpc)}; cpu.npc = ${lit(vpc + 4)}; return ${k};`);
     const src = `return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap) {\nconst c0 = clk.cycles;\n${body.join('\n')}\n};`;
+    if (this.codeSize > CODE_BUDGET) this.flushAll();
+    this.codeSize += src.length;
     const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'mulHiS', 'mulHiU', src) as (
       ...deps: unknown[]
     ) => BlockFn;

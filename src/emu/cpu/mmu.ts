@@ -9,6 +9,7 @@ export const XLAT_MODIFIED = -3; // store to a page with D = 0
 
 const PAGE_SHIFT = 12;
 const PAGES = 1 << 20;
+const CACHED_MAX = 8192;
 
 /**
  * The 16-entry joint TLB plus a software TLB that the interpreter's fast path reads.
@@ -33,7 +34,8 @@ export class Mmu {
   readonly kWrite = new Int32Array(PAGES);
   readonly uRead = new Int32Array(PAGES);
   readonly uWrite = new Int32Array(PAGES);
-  private readonly cached = new Int32Array(PAGES);
+  /** Mapped pages now in the software TLB; when it fills up, everything is forgotten. */
+  private readonly cached = new Int32Array(CACHED_MAX);
   /** RAM pages holding translated code (jit.ts): they never get a write fast-path entry. */
   codePage: Uint8Array | null = null;
   private cachedCount = 0;
@@ -118,7 +120,7 @@ export class Mmu {
         this.uRead[vpn] = off + 1;
         if (writable) this.uWrite[vpn] = off + 1;
       }
-      if (this.cachedCount >= PAGES - 1) this.flush();
+      if (this.cachedCount >= CACHED_MAX) this.flush();
     }
     return pa;
   }
