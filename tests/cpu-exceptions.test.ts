@@ -363,6 +363,24 @@ describe('reserved instructions and coprocessor usability', () => {
     });
   }
 
+  for (const [name, insn] of [
+    ['LDC1 $f1', ldc1(1, 0, A0)],
+    ['SDC1 $f3', sdc1(3, 0, A0)],
+  ] as const) {
+    it(`${name} with Status.FR = 0 (odd register of a double pair) -> RI, memory untouched`, () => {
+      const h = kernel([insn], ST_CU1);
+      h.setReg(A0, DATA);
+      h.run(10);
+      expectException(h, EXC.RI, CODE);
+    });
+    it(`${name} with Status.FR = 1 is a plain 64-bit register access`, () => {
+      const h = kernel([insn], ST_CU1 | (1 << 26));
+      h.setReg(A0, DATA);
+      h.step(1);
+      expect(h.pc).toBe(CODE + 4);
+    });
+  }
+
   it('24Kf with CU1 = 1 executes COP1 (CFC1 $0 reads FIR 0x00739300)', () => {
     const h = kernel([cfc1(T0, 0)], ST_CU1);
     h.step(1);

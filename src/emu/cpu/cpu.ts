@@ -101,16 +101,17 @@ export class Cpu {
     this.rmap = this.mmu.kRead;
     this.wmap = this.mmu.kWrite;
     this.timer = clock.createTimer(() => this.compareMatch());
-    this.jit = new Jit(this.ram32, this.ram16, this.ram8, clock, (off) => this.mmu.protect(off), (off) => this.mmu.unprotect(off));
-    this.mmu.codePage = this.jit.codePage;
+    this.jit = null;
+    this.setJit(true);
     this.reset();
   }
 
   /** Turn block translation on or off (off: pure interpreter, e.g. to compare the two). */
   setJit(enabled: boolean): void {
     if (enabled && !this.jit) {
-      this.jit = new Jit(this.ram32, this.ram16, this.ram8, this.clock, (off) => this.mmu.protect(off), (off) => this.mmu.unprotect(off));
-      this.mmu.codePage = this.jit.codePage;
+      const mmu = this.mmu;
+      this.jit = new Jit(this.ram32, this.ram16, this.ram8, this.clock, (off) => mmu.protect(off), (off) => mmu.unprotect(off));
+      mmu.codePage = this.jit.codePage;
     } else if (!enabled && this.jit) {
       const pages = this.jit.codePage;
       for (let i = 0; i < pages.length; i++) if (pages[i]) this.jit.invalidatePage(i);
@@ -869,6 +870,8 @@ export class Cpu {
                 if (this.excRaised) break exc;
                 fpu.setWord(fd, v);
               } else if (fn === 0x01 || fn === 0x05) { // LDXC1, LUXC1
+                // Odd pairs with FR=0 and LUXC1 without FR=1 are reserved, as QEMU treats them.
+                if (!fpu.fr && (fn === 0x05 || (fd & 1) !== 0)) { this.raise(EXC_RI); break exc; }
                 const a = fn === 0x05 ? base & ~7 : base;
                 if ((a & 7) !== 0) { this.addressError(a, false); break exc; }
                 const lo = this.loadSlow(a, 4);
@@ -880,6 +883,7 @@ export class Cpu {
                 this.storeSlow(base, 4, fpu.getWord(fs));
                 if (this.excRaised) break exc;
               } else if (fn === 0x09 || fn === 0x0d) { // SDXC1, SUXC1
+                if (!fpu.fr && (fn === 0x0d || (fs & 1) !== 0)) { this.raise(EXC_RI); break exc; }
                 const a = fn === 0x0d ? base & ~7 : base;
                 if ((a & 7) !== 0) { this.addressError(a, true); break exc; }
                 this.storeSlow(a, 4, fpu.getDoubleLo(fs));
@@ -999,6 +1003,8 @@ export class Cpu {
           }
 
           // ---------------------------------------------------------- loads
+          // Each access is spelled out in full on purpose: this is the hottest path, and a shared
+          // helper would cost a call per guest load or store.
           case 0x20: { // LB
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
             const e = rmap[a >>> 12];
@@ -1133,6 +1139,8 @@ export class Cpu {
             if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
               this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
             }
+            // With FR=0 a double lives in an even/odd pair: an odd register is reserved (QEMU: RI).
+            if (!fpu.fr && (rt & 1) !== 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc; }
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
             const e = rmap[a >>> 12];
             if (e > 0 && (a & 7) === 0) {
@@ -1264,6 +1272,8 @@ export class Cpu {
             if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
               this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
             }
+            // With FR=0 a double lives in an even/odd pair: an odd register is reserved (QEMU: RI).
+            if (!fpu.fr && (rt & 1) !== 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc; }
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
             const e = wmap[a >>> 12];
             if (e > 0 && (a & 7) === 0) {

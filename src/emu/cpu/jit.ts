@@ -46,6 +46,7 @@ export interface JitHost {
     setDouble(r: number, lo: number, hi: number): void;
     getDoubleLo(r: number): number;
     getDoubleHi(r: number): number;
+    fr: boolean;
   };
 }
 
@@ -420,7 +421,8 @@ if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cp
     }
     case 0x35: case 0x3d: {
       // LDC1 / SDC1: 8-byte aligned, as two words.
-      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return ${k + 1};`;
+      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return ${k + 1};` +
+        (rt & 1 ? ` if (!cpu.fpu.fr) { cpu.raiseFromJit(10); return ${k + 1}; }` : '');
       const misaligned = `if ((a & 7) !== 0) { cpu.addressErrorFromJit(a, ${op === 0x3d}); return ${k + 1}; }`;
       if (op === 0x35) {
         return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12];
