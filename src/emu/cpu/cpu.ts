@@ -479,10 +479,12 @@ export class Cpu {
 
   tlbWriteIndexed(): void {
     this.mmu.write(this.index & (TLB_ENTRIES - 1), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
+    if ((this.status & ST_ERL) !== 0) this.mmu.flush(); // KUSEG is unmapped under ERL: no fast entries
   }
 
   tlbWriteRandom(): void {
     this.mmu.write(this.random(), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
+    if ((this.status & ST_ERL) !== 0) this.mmu.flush();
   }
 
   /** ERET: back to EPC (ErrorEPC with ERL), leaving exception level; clears the LL bit. */

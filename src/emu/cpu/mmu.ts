@@ -155,6 +155,28 @@ export class Mmu {
     this.global[i] = lo0 & lo1 & 1;
     this.lo0[i] = lo0 & ~1;
     this.lo1[i] = lo1 & ~1;
+    if (mask === 0) {
+      // The entry is written with the current ASID (EntryHi), so it is live now: give its two
+      // pages to the fast path at once instead of after one more slow translation each.
+      const vpn = (this.entryHi[i] >>> PAGE_SHIFT) & ~1;
+      this.prefill(vpn, lo0);
+      this.prefill(vpn | 1, lo1);
+    }
+  }
+
+  private prefill(vpn: number, lo: number): void {
+    if ((lo & 2) === 0 || this.kRead[vpn] !== 0 || (vpn >= 0x80000 && vpn < 0xc0000)) return;
+    const off = this.phys.ramPage(((lo >>> 6) << PAGE_SHIFT) >>> 0);
+    if (off < 0) return;
+    if (this.cachedCount >= CACHED_MAX) this.flush();
+    this.cached[this.cachedCount++] = vpn;
+    const writable = (lo & 4) !== 0 && (this.codePage === null || this.codePage[off >>> 12] === 0);
+    this.kRead[vpn] = off + 1;
+    if (writable) this.kWrite[vpn] = off + 1;
+    if (vpn < 0x80000) {
+      this.uRead[vpn] = off + 1;
+      if (writable) this.uWrite[vpn] = off + 1;
+    }
   }
 
   /**
