@@ -8,6 +8,8 @@ const isolation = {
 };
 
 export default defineConfig({
+  // The web app builds into dist/web; dist/ also holds the Node bundles (CLI, bench).
+  build: { outDir: 'dist/web', emptyOutDir: true },
   server: { headers: isolation },
   preview: { headers: isolation },
   test: {
