@@ -355,23 +355,6 @@ export class Cpu {
     return this.phys.read(pa, 4) | 0;
   }
 
-  /** Read a word through the MMU without side effects (debugging, tests). Null if unmapped. */
-  peek32(va: number): number | null {
-    let pa: number;
-    if (va < 0 && va < (0xc0000000 | 0)) pa = va & 0x1fffffff;
-    else {
-      const i = this.mmu.probe(va, this.entryHi & 0xff);
-      if (i < 0) return null;
-      const pm = this.mmu.pageMask[i] | 0x1fff;
-      const odd = (pm + 1) >>> 1;
-      const lo = va & odd ? this.mmu.lo1[i] : this.mmu.lo0[i];
-      if ((lo & 2) === 0) return null;
-      pa = (((lo >>> 6) << 12) + (va & (odd - 1))) >>> 0;
-    }
-    const page = this.phys.ramPage(pa);
-    return page >= 0 ? this.ram32[(page + (pa & 0xfff)) >> 2] : null;
-  }
-
   // ---------------------------------------------------------------- CP0 access
 
   readCp0(reg: number, sel: number): number {
