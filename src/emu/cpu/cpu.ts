@@ -552,6 +552,7 @@ export class Cpu {
           if (block !== undefined) {
             clock.cycles = now;
             this.excRaised = false;
+            jit.codeWritten = false;
             const ran = block.fn(this, r, rmap, wmap);
             now += ran;
             // A block that ran nothing hands the instruction to the interpreter (never loop on it).

@@ -94,6 +94,8 @@ export class Jit {
   private factory: ((...deps: unknown[]) => BlockFn) | null = null;
   /** Executions of a block start before it is translated (tests set 1 to translate at once). */
   hotThreshold = HOT;
+  /** A store dropped translated code; running blocks leave after the store (see emit). */
+  codeWritten = false;
   blocksCompiled = 0;
   /** Characters of generated source alive; past the budget all translations are dropped. */
   private codeSize = 0;
@@ -144,6 +146,7 @@ export class Jit {
     this.pages[pageIndex] = undefined;
     if (this.codePage[pageIndex]) {
       this.codePage[pageIndex] = 0;
+      this.codeWritten = true;
       this.invalidations++;
       this.unprotect(pageIndex << 12);
     }
@@ -165,6 +168,16 @@ export class Jit {
         if (branchKind(slot) !== null || endsBlock(slot)) break;
         const slotCode = emit(slot, (vpc + 4) | 0, k + 1, true);
         if (slotCode === null) break;
+        const direct = directTarget(insn, vpc);
+        if (direct !== null && direct >>> 12 === vpc >>> 12 && k + 2 < MAX_BLOCK && !isStore(slot)) {
+          // An unconditional jump within the page: translate straight on at its target, so a
+          // loop body or a local call does not cost a return to the dispatcher.
+          body.push(`${directLink(insn, vpc)}\n${slotCode}`);
+          k += 2;
+          p = (p & ~0xfff) | (direct & 0xfff);
+          vpc = direct;
+          continue;
+        }
         const side = term === 'b' && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
         body.push(emitBranch(insn, vpc, k, slotCode, side));
         k += 2;
@@ -195,10 +208,10 @@ export class Jit {
     const src = `return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap) {\nconst c0 = clk.cycles;\n${body.join('\n')}\n};`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
-    const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'mulHiS', 'mulHiU', src) as (
+    const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', src) as (
       ...deps: unknown[]
     ) => BlockFn;
-    const fn = make(this.ram32, this.ram16, this.ram8, this.clock, mulHiSigned, mulHiUnsigned);
+    const fn = make(this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned);
     const block: Block = { vpc: pc, fn };
     const pageIndex = phys >>> 12;
     let page = this.pages[pageIndex];
@@ -230,6 +243,29 @@ function endsBlock(insn: number): boolean {
     return rd === 9 || rd === 11 || rd === 12 || rd === 13; // Count, Compare, Status, Cause
   }
   return rs === 11 || (rs >= 16 && (insn & 63) === 0x18); // DI/EI, ERET
+}
+
+/** Target of an always-taken direct jump (J, JAL, B, BAL), or null. */
+function directTarget(insn: number, pc: number): number | null {
+  const op = insn >>> 26;
+  const rs = (insn >>> 21) & 31;
+  const rt = (insn >>> 16) & 31;
+  if (op === 2 || op === 3) return ((pc + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2);
+  const always = (op === 4 && rs === 0 && rt === 0) || (op === 1 && rs === 0 && (rt === 1 || rt === 0x11));
+  return always ? (pc + 4 + ((insn << 16) >> 14)) | 0 : null;
+}
+
+/** The link register write of JAL / BAL, if any. */
+function directLink(insn: number, pc: number): string {
+  const op = insn >>> 26;
+  const isLink = op === 3 || (op === 1 && ((insn >>> 16) & 31) === 0x11);
+  return isLink ? `r[31] = ${lit(pc + 8)};` : '';
+}
+
+/** Stores of every kind (a store in a delay slot cannot leave its block early). */
+function isStore(insn: number): boolean {
+  const op = insn >>> 26;
+  return (op >= 0x28 && op <= 0x2e) || op === 0x38 || op === 0x39 || op === 0x3d || op === 0x3a || op === 0x3e;
 }
 
 /** 'b' conditional branch, 'bl' likely, 'j' jump, or null for a non-branch. */
@@ -307,6 +343,9 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
     `{ cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; cpu.raiseFromJit(${code}); return ${k + 1}; }`;
   const sync = `clk.cycles = c0 + ${k + 1}; cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
   const set = (n: number, expr: string) => (n === 0 ? '' : `r[${n}] = ${expr};`);
+  // After a slow-path store: if it hit translated code, leave so the next instruction is fetched
+  // anew (a delay-slot store cannot leave here; blocks never inline a jump with such a slot).
+  const codeExit = d ? '' : ` if (J.codeWritten) { cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return ${k + 1}; }`;
   const addr = `(${R(rs)} + ${simm}) | 0`;
 
   switch (op) {
@@ -417,7 +456,7 @@ if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2]; else { ${sync} v 
 cpu.fpu.setWord(${rt}, v); }`;
       }
       return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12]; const v = cpu.fpu.getWord(${rt});
-if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cpu.storeSlow(a, 4, v); if (cpu.excRaised) return ${k + 1}; } }`;
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cpu.storeSlow(a, 4, v); if (cpu.excRaised) return ${k + 1};${codeExit} } }`;
     }
     case 0x35: case 0x3d: {
       // LDC1 / SDC1: 8-byte aligned, as two words.
@@ -433,7 +472,7 @@ const hi = cpu.loadSlow((a + 4) | 0, 4); if (cpu.excRaised) return ${k + 1}; cpu
       return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12];
 if (e > 0 && (a & 7) === 0) { const i = (e + (a & 0xfff)) >> 2; ram32[i] = cpu.fpu.getDoubleLo(${rt}); ram32[i + 1] = cpu.fpu.getDoubleHi(${rt}); }
 else { ${sync} ${misaligned} cpu.storeSlow(a, 4, cpu.fpu.getDoubleLo(${rt})); if (cpu.excRaised) return ${k + 1};
-cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) return ${k + 1}; } }`;
+cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) return ${k + 1};${codeExit} } }`;
     }
     case 0x10: {
       // CP0. Only kernel code (KSEG0/KSEG1 addresses) is translated here, so no CpU check.
@@ -484,7 +523,7 @@ ${merge} }`;
       const fast = size === 1 ? `ram8[e - 1 + (a & 0xfff)] = ${R(rt)}` : size === 2 ? `ram16[(e + (a & 0xfff)) >> 1] = ${R(rt)}` : `ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}`;
       const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
       return `{ const a = ${addr}; const e = wmap[a >>> 12];
-if (e > 0${align}) ${fast}; else { ${sync} cpu.storeSlow(a, ${size}, ${R(rt)}); if (cpu.excRaised) return ${k + 1}; } }`;
+if (e > 0${align}) ${fast}; else { ${sync} cpu.storeSlow(a, ${size}, ${R(rt)}); if (cpu.excRaised) return ${k + 1};${codeExit} } }`;
     }
     case 0x38: {
       // SC: succeeds only while the LL bit from the matching LL survives (ERET clears it).
@@ -492,7 +531,7 @@ if (e > 0${align}) ${fast}; else { ${sync} cpu.storeSlow(a, ${size}, ${R(rt)}); 
 if (!cpu.llBit) { if ((a & 3) !== 0) { ${sync} cpu.storeSlow(a, 4, 0); return ${k + 1}; } ${set(rt, '0')} }
 else { const e = wmap[a >>> 12];
 if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}; else { ${sync} cpu.storeSlow(a, 4, ${R(rt)}); if (cpu.excRaised) return ${k + 1}; }
-cpu.llBit = false; ${set(rt, '1')} } }`;
+cpu.llBit = false; ${set(rt, '1')}${codeExit} } }`;
     }
     default:
       return null;
