@@ -287,11 +287,6 @@ export class Machine {
     this.feedSerial();
   }
 
-  /** Bytes queued for the console that the guest has not taken yet. */
-  get serialBacklog(): number {
-    return this.serialIn.length - this.serialInPos;
-  }
-
   /** Whether the guest has the console open for reading (receive interrupts enabled). */
   get serialReading(): boolean {
     // Linux enables the receive interrupt, then switches the FIFOs on, which empties them:

@@ -64,10 +64,10 @@ export class Cpu {
 
   /** Interrupt ready to be taken at the next instruction boundary. */
   intPending = false;
-  /** The last WAIT found nothing to wake it before the run limit: the guest is idle. */
-  idle = false;
   /** Set when the machine must leave `run` (power-off, reset, breakpoint). */
   stopRequested = false;
+  /** The last WAIT found nothing to wake it before the run limit: the guest is idle. */
+  idle = false;
   /** Cycles skipped by WAIT; instructions retired = clock cycles - idleCycles. */
   idleCycles = 0;
   tracer: CpuTracer | null = null;
@@ -167,7 +167,6 @@ export class Cpu {
     for (let i = 0; i < 8; i++) this.watchHi[i] = i < 7 ? 0x80000000 | 0 : 0;
     this.llBit = false;
     this.hwLines = 0;
-    this.idle = false;
     this.stopRequested = false;
     this.fpu.fcsr = 0;
     this.fpu.fr = false;
@@ -615,11 +614,8 @@ export class Cpu {
               case 0x00: r[rd] = r[rt] << ((insn >>> 6) & 31); break; // SLL (incl. NOP, EHB, SSNOP)
               case 0x01: {
                 // MOVF / MOVT
-                if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-                  this.excPc = cur; this.excDelay = curDelay;
-                  this.raise(EXC_CPU, false, 1);
-                  break exc;
-                }
+                this.excPc = cur; this.excDelay = curDelay;
+                if (!this.fpuUsableOrRaise()) break exc;
                 if (fpu.condition((insn >>> 18) & 7) === ((insn >>> 16) & 1) > 0) r[rd] = r[rs];
                 break;
               }
@@ -800,8 +796,7 @@ export class Cpu {
                 default: this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
               }
             } else if (rs === 10 || rs === 14) {
-              if (rs === 10) r[(insn >>> 11) & 31] = r[rt]; // RDPGPR with one shadow set
-              else r[(insn >>> 11) & 31] = r[rt]; // WRPGPR
+              r[(insn >>> 11) & 31] = r[rt]; // RDPGPR / WRPGPR: with one shadow set both are a move
             } else {
               this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc;
             }
@@ -810,11 +805,8 @@ export class Cpu {
 
           case 0x11: {
             // COP1
-            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-              this.excPc = cur; this.excDelay = curDelay;
-              this.raise(EXC_CPU, false, 1);
-              break exc;
-            }
+            this.excPc = cur; this.excDelay = curDelay;
+            if (!this.fpuUsableOrRaise()) break exc;
             if (rs === 8) {
               // BC1F / BC1T / BC1FL / BC1TL
               const taken = fpu.condition((insn >>> 18) & 7) === ((insn & 0x10000) !== 0);
@@ -838,11 +830,8 @@ export class Cpu {
 
           case 0x13: {
             // COP1X
-            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-              this.excPc = cur; this.excDelay = curDelay;
-              this.raise(EXC_CPU, false, 1);
-              break exc;
-            }
+            this.excPc = cur; this.excDelay = curDelay;
+            if (!this.fpuUsableOrRaise()) break exc;
             const fn = insn & 63;
             entry = true;
             if (fn < 16) {
@@ -1105,9 +1094,8 @@ export class Cpu {
             continue;
           }
           case 0x31: { // LWC1
-            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
-            }
+            this.excPc = cur; this.excDelay = curDelay;
+            if (!this.fpuUsableOrRaise()) break exc;
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
             const e = rmap[a >>> 12];
             let v: number;
@@ -1122,9 +1110,8 @@ export class Cpu {
             continue;
           }
           case 0x35: { // LDC1
-            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
-            }
+            this.excPc = cur; this.excDelay = curDelay;
+            if (!this.fpuUsableOrRaise()) break exc;
             // With FR=0 a double lives in an even/odd pair: an odd register is reserved (QEMU: RI).
             if (!fpu.fr && (rt & 1) !== 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc; }
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
@@ -1239,9 +1226,8 @@ export class Cpu {
             continue;
           }
           case 0x39: { // SWC1
-            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
-            }
+            this.excPc = cur; this.excDelay = curDelay;
+            if (!this.fpuUsableOrRaise()) break exc;
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
             const e = wmap[a >>> 12];
             const v = fpu.getWord(rt);
@@ -1255,9 +1241,8 @@ export class Cpu {
             continue;
           }
           case 0x3d: { // SDC1
-            if (!this.model.hasFpu || (this.status & ST_CU1) === 0) {
-              this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_CPU, false, 1); break exc;
-            }
+            this.excPc = cur; this.excDelay = curDelay;
+            if (!this.fpuUsableOrRaise()) break exc;
             // With FR=0 a double lives in an even/odd pair: an odd register is reserved (QEMU: RI).
             if (!fpu.fr && (rt & 1) !== 0) { this.excPc = cur; this.excDelay = curDelay; this.raise(EXC_RI); break exc; }
             const a = (r[rs] + ((insn << 16) >> 16)) | 0;
