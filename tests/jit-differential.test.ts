@@ -9,14 +9,15 @@
  * against MIPS32 R2 (MD00086/MD00090) so an agreement on a wrong value cannot pass.
  */
 import { describe, expect, it } from 'vitest';
-import { CAUSE_BD, DATA, ST_CU1, ST_EXL, VEC_GENERAL, VEC_REFILL, entryLo } from './helpers/cpu-harness';
+import { CAUSE_BD, DATA, ST_CU1, ST_EXL, ST_UM, VEC_GENERAL, VEC_REFILL, entryLo } from './helpers/cpu-harness';
+import { PageTables, linuxRefillHandler } from './helpers/linux-refill';
 import {
   A0, A1, A2, A3, AT, C0_ENTRYHI, C0_ENTRYLO0, C0_ENTRYLO1, C0_EPC, C0_INDEX, C0_LLADDR, C0_PAGEMASK, C0_RANDOM,
   C0_STATUS, C0_WIRED, K1, RA, cfc1, ldc1, lwc1, mfc1, mtc1, sdc1, swc1, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1,
   ZERO, add, addi, addiu, addu, and, andi, b, beq, beql, bgez, bgezal, bgezall, bgezl, bgtz, bgtzl, blez, blezl, bltz,
   bltzal, bltzall, bltzl, bne, bnel, brk, clo, clz, div, divu, ehb, eret, ext, halt, ins, j, jal, jalr, jr, lb, lbu,
   lh, lhu, li, ll, lui, lw, lwl, lwr, madd, maddu, mfc0, mfhi, mflo, move, movn, movz, msub, msubu, mtc0, mthi,
-  mtlo, mul, mult, multu, nop, nor, or, ori, rotr, rotrv, sb, sc, seb, seh, sh, sll, sllv, slt, slti, sltiu, sltu,
+  mtlo, mul, mult, multu, nop, nor, or, ori, rdhwr, rotr, rotrv, sb, sc, seb, seh, sh, sll, sllv, slt, slti, sltiu, sltu,
   sra, srav, srl, srlv, sub, subu, sw, swl, swr, syscall, teq, tlbp, tlbwi, tlbwr, tltu, tne, wsbh, xor, xori,
 } from './helpers/mips-asm';
 import {
@@ -25,7 +26,7 @@ import {
   sqrtF, subF,
 } from './helpers/jit-diff';
 
-const EXC = { TLBL: 2, AdEL: 4, AdES: 5, Sys: 8, Bp: 9, CpU: 11, Ov: 12, Tr: 13, FPE: 15 };
+const EXC = { TLBL: 2, AdEL: 4, AdES: 5, Sys: 8, Bp: 9, RI: 10, CpU: 11, Ov: 12, Tr: 13, FPE: 15 };
 const h32 = (v: number): string => '0x' + (v >>> 0).toString(16);
 /** Where programs keep their tables and results (physical 0x00100000; the recorders use +0xF00). */
 const TABLE = DATA;
@@ -801,6 +802,123 @@ describe('code and data through the TLB', () => {
 });
 
 // ====================================================================== 4b. CP1 in translated code
+
+describe('RDHWR inside translated blocks', () => {
+  it('kernel mode reads CPUNum, SYNCI_Step, CC and CCRes; register 29 raises RI', () => {
+    const a = new Asm();
+    a.emit(li(S0, 3));
+    a.label('loop').emit(rdhwr(T0, 0), rdhwr(T1, 1), addiu(S1, S1, 1), rdhwr(T2, 2), rdhwr(T3, 3), addiu(S0, S0, -1));
+    a.br('loop', (o) => bgtz(S0, o)).emit(nop());
+    a.emit(rdhwr(T4, 29), nop()); // no UserLocal on this CPU: RI even in kernel mode
+    const pair = setup(a);
+    pair.run(2000);
+    expect(pair.differences(), 'JIT vs interpreter').toEqual([]);
+    expect(h32(pair.ref.pc)).toBe(h32(recorderHalt(VEC_GENERAL)));
+    expect([T0, T1, T3].map((r) => pair.ref.reg(r))).toEqual([0, 32, 2]);
+    expect(pair.ref.reg(T2), 'CC is Count').toBeGreaterThan(0);
+    expect((word(pair, REC_GENERAL + 4) >>> 2) & 31, 'ExcCode').toBe(EXC.RI);
+    expect(runsCovering(pair.blocks, a.addr('loop') + 12).length, 'RDHWR CC ran translated').toBeGreaterThan(0);
+  });
+
+  /** User code at 0x00400000 (TLB entry 0), HWREna as given, parking in the general recorder. */
+  function userPair(code: (u: Asm) => void, hwrEna: number): { pair: JitPair; u: Asm } {
+    const USER = 0x00400000, PA = 0x00200000;
+    const pair = new JitPair();
+    const u = new Asm(USER);
+    code(u);
+    pair.load(0x80000000 + PA, u.assemble());
+    for (const h of pair.both) {
+      h.cpu.mmu.write(0, USER, 0, entryLo(PA), entryLo(PA + 0x1000)); // set up directly: TLBWI needs kernel mode
+      h.cpu.setStatus(ST_UM);
+      h.cpu.hwrEna = hwrEna;
+      h.start(USER);
+    }
+    return { pair, u };
+  }
+
+  it('user mode: allowed registers read, a disabled one raises RI at its own address', () => {
+    const { pair, u } = userPair((u) => {
+      u.emit(li(S0, 2));
+      u.label('loop').emit(rdhwr(T0, 0), rdhwr(T2, 2), addiu(S1, S1, 1), addiu(S0, S0, -1));
+      u.br('loop', (o) => bgtz(S0, o)).emit(nop());
+      u.label('fault').emit(rdhwr(T1, 1), addiu(S2, S2, 1));
+    }, 0b0101);
+    pair.run(2000);
+    expect(pair.differences(), 'JIT vs interpreter').toEqual([]);
+    expect(h32(word(pair, REC_GENERAL)), 'EPC').toBe(h32(u.addr('fault')));
+    expect((word(pair, REC_GENERAL + 4) >>> 2) & 31, 'ExcCode').toBe(EXC.RI);
+    expect(pair.ref.reg(S2), 'nothing after the fault ran').toBe(0);
+  });
+
+  it('user mode: RDHWR $29 in the delay slot of a taken branch raises RI with Cause.BD', () => {
+    const { pair, u } = userPair((u) => {
+      u.emit(li(S0, 1), addiu(S1, S1, 1));
+      u.label('br').br('away', (o) => bgtz(S0, o)).emit(rdhwr(V1, 29));
+      u.emit(addiu(S2, S2, 1));
+      u.label('away').emit(addiu(S3, S3, 1), halt());
+    }, 0xf);
+    pair.run(2000);
+    expect(pair.differences(), 'JIT vs interpreter').toEqual([]);
+    expect(h32(word(pair, REC_GENERAL)), 'EPC at the branch').toBe(h32(u.addr('br')));
+    const cause = word(pair, REC_GENERAL + 4);
+    expect((cause >>> 2) & 31, 'ExcCode').toBe(EXC.RI);
+    expect(cause & CAUSE_BD, 'BD').not.toBe(0);
+    expect(runsFaultingAt(pair.blocks, u.addr('br') + 4).length, 'the fault came from a translated block').toBeGreaterThan(0);
+  });
+});
+
+describe('TLB refills served inside a translated block', () => {
+  // Linux's own refill handler at the refill vector, user code walking more page pairs than the
+  // TLB has entries, with accesses mid-block, in delay slots of taken and not-taken branches, of
+  // every width. The JIT runs the handler in place and retries the access; the interpreter takes
+  // the long way. Count (read at the end) and TLBWR's Random index both depend on the cycle
+  // count, so any difference in timing shows up in the state or the stored results.
+  const USER = 0x00400000, USER_PA = 0x00200000;
+  const DATA_VA = 0x10000000, DATA_PA = 0x00300000;
+  const PAIRS = 24;
+
+  function build(): { pair: JitPair; parkAt: number } {
+    const pair = new JitPair({ status: ST_UM, threshold: 1 });
+    pair.load(VEC_REFILL, linuxRefillHandler(VEC_REFILL));
+    for (const h of pair.both) {
+      const tables = new PageTables((pa) => h.read32(pa), (pa, v) => h.write32(pa, v));
+      tables.map(USER, USER_PA, 2);
+      tables.map(DATA_VA, DATA_PA, PAIRS * 2);
+    }
+    const u = new Asm(USER);
+    u.emit(li(S0, DATA_VA), li(S1, 3), li(V0, 0));
+    u.label('round').emit(move(T0, S0), li(T1, PAIRS));
+    u.label('visit');
+    u.emit(lw(T2, 0, T0), addu(V0, V0, T2), addiu(V0, V0, 7)); // a refill mid-block
+    u.emit(sltiu(T3, T1, 12));
+    u.br('odd', (o) => bne(T3, ZERO, o)).emit(lbu(T4, 4097, T0)); // taken half the time, access in the slot
+    u.emit(sh(V0, 4098, T0));
+    u.label('odd').emit(addu(V0, V0, T4), sw(V0, 8, T0), addiu(T1, T1, -1));
+    u.br('visit', (o) => bne(T1, ZERO, o)).emit(addiu(T0, T0, 8192));
+    u.emit(addiu(S1, S1, -1));
+    u.br('round', (o) => bgtz(S1, o)).emit(nop());
+    u.emit(rdhwr(T5, 2), sw(T5, 12, S0), syscall()); // the cycle counter, then park in the recorder
+    const parkAt = recorderHalt(VEC_GENERAL);
+    pair.load(0x80000000 + USER_PA, u.assemble());
+    for (const h of pair.both) {
+      h.cpu.entryHi = 5; // ASID 5
+      h.cpu.hwrEna = 0xf; // user RDHWR of CC, as Linux allows
+      h.start(USER);
+    }
+    return { pair, parkAt };
+  }
+
+  it('gives the same registers, CP0 state, memory and cycle count (Count) as the interpreter', () => {
+    const { pair, parkAt } = build();
+    pair.run(60000);
+    expect(h32(pair.ref.pc), 'reference parked').toBe(h32(parkAt));
+    expect(pair.differences(), 'JIT vs interpreter').toEqual([]);
+    expect(pair.jit.cpu.refillsInPlace, 'refills served in place').toBeGreaterThan(PAIRS);
+    expect(pair.ref.cpu.refillsInPlace).toBe(0);
+    // The walk really stored what it computed: every visited pair holds a result.
+    for (let p = 0; p < PAIRS; p++) expect(word(pair, 0x80000000 + DATA_PA + p * 8192 + 8)).not.toBe(0);
+  });
+});
 
 describe('FPU instructions inside translated blocks', () => {
   const f32 = (x: number): number => {

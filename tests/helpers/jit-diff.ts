@@ -158,10 +158,13 @@ export function spyBlocks(h: CpuHarness): BlockRun[] {
     if (b !== undefined && !wrapped.has(b)) {
       const fn = b.fn;
       b.fn = (c, r, rmap, wmap) => {
-        const n = fn(c, r, rmap, wmap);
-        log.push({ start: b.vpc >>> 0, insns: n, exc: cpu.excRaised, pcAfter: cpu.pc >>> 0 });
-        return n;
+        const from = h.clock.cycles;
+        const end = fn(c, r, rmap, wmap);
+        log.push({ start: b.vpc >>> 0, insns: end - from, exc: cpu.excRaised, pcAfter: cpu.pc >>> 0 });
+        return end;
       };
+      // The dispatcher's jump cache already holds the unwrapped function: point it at the spy.
+      for (let j = 0; j < jit.jcFn.length; j++) if (jit.jcFn[j] === fn) jit.jcFn[j] = b.fn;
       wrapped.add(b);
     }
     return b;

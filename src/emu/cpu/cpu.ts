@@ -6,7 +6,7 @@ import {
   ST_CU1, ST_ERL, ST_EXL, ST_FR, ST_IE, ST_UM,
 } from './cp0';
 import { Fpu } from './fpu';
-import { Jit, mulHiSigned, mulHiUnsigned } from './jit';
+import { type BlockFn, JUMP_CACHE_SIZE, Jit, mulHiSigned, mulHiUnsigned } from './jit';
 import { Mmu, TLB_ENTRIES, XLAT_MODIFIED, XLAT_REFILL } from './mmu';
 
 /** Receives every executed PC and every exception when tracing is on. */
@@ -58,6 +58,8 @@ export class Cpu {
   readonly watchLo = new Int32Array(8);
   readonly watchHi = new Int32Array(8);
   private countOffset = 0;
+  private randomSeed = 1;
+  private randomPrev = 0;
   llBit = false;
   /** Hardware interrupt lines IP2..IP6 as Cause bits (IP7 is the timer). */
   private hwLines = 0;
@@ -166,6 +168,8 @@ export class Cpu {
     this.watchLo.fill(0);
     for (let i = 0; i < 8; i++) this.watchHi[i] = i < 7 ? 0x80000000 | 0 : 0;
     this.llBit = false;
+    this.randomSeed = 1;
+    this.randomPrev = 0;
     this.hwLines = 0;
     this.stopRequested = false;
     this.fpu.fcsr = 0;
@@ -219,7 +223,7 @@ export class Cpu {
 
   // ---------------------------------------------------------------- modes
 
-  private get kernelMode(): boolean {
+  get kernelMode(): boolean {
     return (this.status & (ST_UM | ST_EXL | ST_ERL)) !== ST_UM;
   }
 
@@ -296,6 +300,52 @@ export class Cpu {
     }
     const pa = this.mmu.translateMapped(va, write, this.entryHi & 0xff);
     if (pa < 0) {
+      if (pa === XLAT_REFILL && this.refillInPlace && (this.status & (ST_EXL | ST_BEV)) === 0) {
+        return this.refillAndRetry(va, write);
+      }
+      this.tlbError(va, write, pa);
+      return -1;
+    }
+    return pa;
+  }
+
+  /**
+   * A TLB refill met by a translated block's load or store. When the refill handler at the
+   * vector is translated too, run it right here (exception entry, handler, ERET back to the
+   * access) and retry, instead of leaving the block, dispatching the handler and coming back:
+   * with 16 TLB entries Linux takes a refill every ~100 instructions in busy user code.
+   * Registers, CP0, the TLB and the cycle count end up as on the long way round; only
+   * interrupts wait for the end of the block, as they always do inside one. Returns the
+   * physical address, or -1 with an exception entered.
+   */
+  private refillAndRetry(va: number, write: boolean): number {
+    const faultPc = this.excPc;
+    const faultDelay = this.excDelay;
+    // ERET goes back to the access, or to its branch when it sits in a delay slot.
+    const back = faultDelay ? (faultPc - 4) | 0 : faultPc;
+    const codePage = this.rmap[back >>> 12]; // the block's own code, as this mode fetches it
+    this.tlbError(va, write, XLAT_REFILL);
+    const vector = this.pc;
+    const be = this.rmap[vector >>> 12];
+    const block = be > 0 ? this.jit!.lookup(be - 1 + (vector & 0xfff), vector) : undefined;
+    if (block === undefined) return -1; // the dispatcher runs the handler
+    const clock = this.clock;
+    const end = block.fn(this, this.gpr, this.rmap, this.wmap);
+    clock.cycles = end;
+    // Leave the block, at the handler's end, when it went elsewhere (a nested exception) or when
+    // the entry it replaced mapped this code: then the fetch after ERET misses in its turn.
+    if (this.pc !== back || (this.status & (ST_EXL | ST_ERL)) !== 0 || this.delay || this.rmap[back >>> 12] !== codePage) {
+      this.excRaised = true;
+      return -1;
+    }
+    this.excRaised = false;
+    this.excPc = faultPc;
+    this.excDelay = faultDelay;
+    this.refillsInPlace++;
+    // The access runs again, after its branch again when it is in a delay slot.
+    clock.cycles = end + (faultDelay ? 2 : 1);
+    const pa = this.mmu.translateMapped(va, write, this.entryHi & 0xff);
+    if (pa < 0) {
       this.tlbError(va, write, pa);
       return -1;
     }
@@ -303,6 +353,26 @@ export class Cpu {
   }
 
   // ---------------------------------------------------------------- slow memory paths
+
+  /** Set while a translated block's access takes the slow path (see refillAndRetry). */
+  private refillInPlace = false;
+  /** TLB refills served inside a translated block (statistics). */
+  refillsInPlace = 0;
+
+  /** For translated blocks: loadSlow, serving a TLB refill in place when it can. */
+  loadJit(va: number, size: 1 | 2 | 4): number {
+    this.refillInPlace = true;
+    const v = this.loadSlow(va, size);
+    this.refillInPlace = false;
+    return v;
+  }
+
+  /** For translated blocks: storeSlow, serving a TLB refill in place when it can. */
+  storeJit(va: number, size: 1 | 2 | 4, value: number): void {
+    this.refillInPlace = true;
+    this.storeSlow(va, size, value);
+    this.refillInPlace = false;
+  }
 
   loadSlow(va: number, size: 1 | 2 | 4): number {
     this.excRaised = false;
@@ -441,11 +511,21 @@ export class Cpu {
     // Everything else (ErrCtl, TagLo, ...) ignores writes, as on QEMU.
   }
 
-  /** Random counts down from 15 to Wired; deriving it from time keeps runs deterministic. */
+  /**
+   * Random: QEMU 7.2's generator (ISO C's LCG, never the same index twice running), stepped on
+   * each read and each TLBWR. Deterministic, and unlike a value derived from the cycle count it
+   * cannot fall into step with a periodic loop and evict the same few entries again and again.
+   */
   private random(): number {
     const span = TLB_ENTRIES - this.wired;
     if (span <= 0) return TLB_ENTRIES - 1;
-    return TLB_ENTRIES - 1 - (Math.floor(this.clock.cycles) % span);
+    let idx: number;
+    do {
+      this.randomSeed = (Math.imul(this.randomSeed, 1103515245) + 12345) | 0;
+      idx = ((this.randomSeed >>> 16) % span) + this.wired;
+    } while (idx === this.randomPrev && span > 1);
+    this.randomPrev = idx;
+    return idx;
   }
 
   tlbRead(): void {
@@ -522,6 +602,9 @@ export class Cpu {
     let deadline = 0; // force the service block first
     this.idle = false;
     const jit = tracer === null ? this.jit : null;
+    const jcPc = jit !== null ? jit.jcPc : null;
+    const jcPage = jit !== null ? jit.jcPage : null;
+    const jcFn = jit !== null ? jit.jcFn : null;
     // Blocks are looked up where control arrives from elsewhere: branch targets, vectors, returns.
     let entry = true;
 
@@ -544,18 +627,24 @@ export class Cpu {
         deadline = clock.nextDeadline < limit ? clock.nextDeadline : limit;
       }
 
-      if (entry && jit !== null && !delay) {
+      if (entry && jcPc !== null && !delay) {
         const be = rmap[pc >>> 12];
         if (be > 0) {
-          const block = jit.lookup(be - 1 + (pc & 0xfff), pc);
-          if (block !== undefined) {
+          const j = (pc >>> 2) & (JUMP_CACHE_SIZE - 1);
+          let fn: BlockFn | null = null;
+          if (jcPc[j] === pc && jcPage![j] === be) fn = jcFn![j];
+          else {
+            const block = jit!.lookup(be - 1 + (pc & 0xfff), pc);
+            if (block !== undefined) fn = block.fn;
+          }
+          if (fn !== null) {
             clock.cycles = now;
             this.excRaised = false;
-            jit.codeWritten = false;
-            const ran = block.fn(this, r, rmap, wmap);
-            now += ran;
+            jit!.codeWritten = false;
+            const end = fn(this, r, rmap, wmap);
             // A block that ran nothing hands the instruction to the interpreter (never loop on it).
-            if (ran === 0) entry = false;
+            if (end === now) entry = false;
+            now = end;
             pc = this.pc;
             npc = this.npc;
             // Blocks flag exceptions, ERET and CP0 writes that can change mode or interrupts.
@@ -564,11 +653,12 @@ export class Cpu {
               wmap = this.wmap;
               deadline = now;
             }
-            r[0] = 0;
             continue;
           }
+          entry = false;
         }
-        entry = false;
+        // Otherwise the page is not in the software TLB: the fetch below maps it (or faults) and
+        // comes back here for the block.
       }
 
       let insn: number;
@@ -585,11 +675,14 @@ export class Cpu {
           pc = this.pc;
           npc = this.npc;
           delay = false;
+          entry = true;
           rmap = this.rmap;
           wmap = this.wmap;
           deadline = now;
           continue;
         }
+        // The fetch put the page in the software TLB: look for a block there before interpreting.
+        if (entry && jcPc !== null && !delay && rmap[pc >>> 12] > 0) continue;
       }
       if (tracer !== null) tracer.exec(pc);
 

@@ -28,6 +28,8 @@ export interface JitHost {
   excRaised: boolean;
   loadSlow(va: number, size: 1 | 2 | 4): number;
   storeSlow(va: number, size: 1 | 2 | 4, value: number): void;
+  loadJit(va: number, size: 1 | 2 | 4): number;
+  storeJit(va: number, size: 1 | 2 | 4, value: number): void;
   raiseFromJit(code: number): void;
   readCp0(reg: number, sel: number): number;
   writeCp0(reg: number, sel: number, v: number): void;
@@ -37,6 +39,10 @@ export interface JitHost {
   tlbWriteRandom(): void;
   eret(): void;
   setInterruptEnable(on: boolean): number;
+  count(): number;
+  readonly kernelMode: boolean;
+  ebase: number;
+  hwrEna: number;
   fpuUsableOrRaise(): boolean;
   addressErrorFromJit(va: number, write: boolean): void;
   cop1OrRaise(insn: number): boolean;
@@ -50,6 +56,11 @@ export interface JitHost {
   };
 }
 
+/**
+ * A translated block. It runs from virtual time clk.cycles and returns the virtual time after
+ * its last retired instruction (more than one cycle per instruction when a TLB refill was served
+ * in place), with cpu.pc/npc set to where execution goes on.
+ */
 export type BlockFn = (cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array) => number;
 
 export interface Block {
@@ -58,6 +69,11 @@ export interface Block {
 }
 
 const MAX_BLOCK = 64;
+/**
+ * Entries of the jump cache: the dispatcher's first look for a block, by virtual PC, before the
+ * per-page tables (which cost several dependent loads).
+ */
+export const JUMP_CACHE_SIZE = 16384;
 /** Generated source kept alive before a full flush (V8 keeps source, bytecode and code per block). */
 const CODE_BUDGET = 12 * 1024 * 1024;
 /** Times a block start is reached before it is translated: cold boot code stays interpreted. */
@@ -82,6 +98,8 @@ function mulHiUnsigned(a: number, b: number): number {
 
 export { mulHiSigned, mulHiUnsigned };
 
+const noBlock: BlockFn = () => 0;
+
 const hex = (v: number) => '0x' + (v >>> 0).toString(16);
 /** An int32 literal. */
 const lit = (v: number) => String(v | 0);
@@ -101,6 +119,14 @@ export class Jit {
   private codeSize = 0;
   flushes = 0;
   invalidations = 0;
+  /**
+   * Jump cache, indexed by (pc >>> 2) & (JUMP_CACHE_SIZE - 1): the virtual PC, the software-TLB
+   * entry its page had (RAM offset + 1, so a remapped page misses) and the block's function.
+   * An odd jcPc never matches an instruction address: that marks a free slot.
+   */
+  readonly jcPc = new Int32Array(JUMP_CACHE_SIZE).fill(1);
+  readonly jcPage = new Int32Array(JUMP_CACHE_SIZE);
+  readonly jcFn: BlockFn[] = new Array(JUMP_CACHE_SIZE).fill(noBlock);
 
   constructor(
     private readonly ram32: Int32Array,
@@ -120,14 +146,23 @@ export class Jit {
     // A misaligned pc must fault on its fetch (AdEL), which only the interpreter raises.
     if ((pc & 3) !== 0) return undefined;
     const page = this.pages[phys >>> 12];
+    let b: Block | undefined;
     if (page !== undefined) {
-      const b = page[(phys & 0xfff) >> 2];
-      if (b !== undefined && b.vpc === pc) return b;
+      b = page[(phys & 0xfff) >> 2];
+      if (b !== undefined && b.vpc !== pc) b = undefined;
     }
-    const h = (phys >>> 2) & 0xffff;
-    if (++this.heat[h] < this.hotThreshold) return undefined;
-    this.heat[h] = 0;
-    return this.compile(phys, pc);
+    if (b === undefined) {
+      const h = (phys >>> 2) & 0xffff;
+      if (++this.heat[h] < this.hotThreshold) return undefined;
+      this.heat[h] = 0;
+      b = this.compile(phys, pc);
+      if (b === undefined) return undefined;
+    }
+    const j = (pc >>> 2) & (JUMP_CACHE_SIZE - 1);
+    this.jcPc[j] = pc;
+    this.jcPage[j] = (phys & ~0xfff) + 1;
+    this.jcFn[j] = b.fn;
+    return b;
   }
 
   /**
@@ -137,12 +172,18 @@ export class Jit {
   flushAll(): void {
     for (let i = 0; i < this.codePage.length; i++) if (this.codePage[i]) this.invalidatePage(i);
     this.pages.fill(undefined);
+    this.jcPc.fill(1);
     this.codeSize = 0;
     this.flushes++;
   }
 
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
   invalidatePage(pageIndex: number): void {
+    if (this.pages[pageIndex] !== undefined) {
+      const tag = (pageIndex << 12) + 1;
+      const jcPage = this.jcPage;
+      for (let j = 0; j < JUMP_CACHE_SIZE; j++) if (jcPage[j] === tag) this.jcPc[j] = 1;
+    }
     this.pages[pageIndex] = undefined;
     if (this.codePage[pageIndex]) {
       this.codePage[pageIndex] = 0;
@@ -165,7 +206,8 @@ export class Jit {
         // The delay slot must be in this page and translatable on its own.
         if (((p + 4) & 0xfff) === 0) break;
         const slot = this.ram32[(p + 4) >> 2];
-        if (branchKind(slot) !== null || endsBlock(slot)) break;
+        // (An RDHWR that always raises may sit there: its exception path handles the slot.)
+        if (branchKind(slot) !== null || (endsBlock(slot) && (slot >>> 26) !== 0x1f)) break;
         const slotCode = emit(slot, (vpc + 4) | 0, k + 1, true);
         if (slotCode === null) break;
         const direct = directTarget(insn, vpc);
@@ -204,8 +246,8 @@ export class Jit {
       if ((p & 0xfff) === 0) break;
     }
     if (k === 0) return undefined;
-    if (!ended) body.push(`cpu.pc = ${lit(vpc)}; cpu.npc = ${lit(vpc + 4)}; return ${k};`);
-    const src = `return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap) {\nconst c0 = clk.cycles;\n${body.join('\n')}\n};`;
+    if (!ended) body.push(`cpu.pc = ${lit(vpc)}; cpu.npc = ${lit(vpc + 4)}; return c0 + ${k};`);
+    const src = `return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap) {\nlet c0 = clk.cycles;\n${body.join('\n')}\n};`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
     const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', src) as (
@@ -236,6 +278,7 @@ function endsBlock(insn: number): boolean {
     const f = insn & 63;
     return f === 0x0c || f === 0x0d; // SYSCALL, BREAK
   }
+  if (op === 0x1f) return (insn & 63) === 0x3b && ((insn >>> 11) & 31) > 3; // RDHWR that always raises RI
   if (op !== 0x10) return false;
   const rs = (insn >>> 21) & 31;
   if (rs === 4) {
@@ -294,7 +337,7 @@ function emitBranch(insn: number, pc: number, k: number, slot: string, side = fa
   const target = (pc + 4 + ((insn << 16) >> 14)) | 0;
   const fall = (pc + 8) | 0;
   const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
-  const done = (pcExpr: string) => `cpu.pc = ${pcExpr}; cpu.npc = (cpu.pc + 4) | 0; return ${k + 2};`;
+  const done = (pcExpr: string) => `cpu.pc = ${pcExpr}; cpu.npc = (cpu.pc + 4) | 0; return c0 + ${k + 2};`;
   if (op === 2 || op === 3) {
     const t = ((pc + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2);
     return `${op === 3 ? `r[31] = ${lit(fall)};` : ''}\n${slot}\n${done(lit(t))}`;
@@ -320,7 +363,7 @@ function emitBranch(insn: number, pc: number, k: number, slot: string, side = fa
   }
   const likely = branchKind(insn) === 'bl';
   if (likely) {
-    return `{ const c = ${cond}; ${link}\nif (c) {\n${slot}\n${done(lit(target))} }\n${done(lit(fall)).replace(`return ${k + 2}`, `return ${k + 1}`)} }`;
+    return `{ const c = ${cond}; ${link}\nif (c) {\n${slot}\n${done(lit(target))} }\n${done(lit(fall)).replace(`return c0 + ${k + 2}`, `return c0 + ${k + 1}`)} }`;
   }
   if (side) return `{ const c = ${cond}; ${link}\n${slot}\nif (c) { ${done(lit(target))} } }`;
   return `{ const c = ${cond}; ${link}\n${slot}\n${done(`c ? ${lit(target)} : ${lit(fall)}`)} }`;
@@ -340,12 +383,14 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
   const uimm = insn & 0xffff;
   const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
   const exc = (code: number) =>
-    `{ cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; cpu.raiseFromJit(${code}); return ${k + 1}; }`;
+    `{ cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; cpu.raiseFromJit(${code}); return c0 + ${k + 1}; }`;
   const sync = `clk.cycles = c0 + ${k + 1}; cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
+  // loadJit/storeJit may serve a TLB refill in place, running the handler: time moved on.
+  const resync = `c0 = clk.cycles - ${k + 1};`;
   const set = (n: number, expr: string) => (n === 0 ? '' : `r[${n}] = ${expr};`);
   // After a slow-path store: if it hit translated code, leave so the next instruction is fetched
   // anew (a delay-slot store cannot leave here; blocks never inline a jump with such a slot).
-  const codeExit = d ? '' : ` if (J.codeWritten) { cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return ${k + 1}; }`;
+  const codeExit = d ? '' : ` if (J.codeWritten) { cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return c0 + ${k + 1}; }`;
   const addr = `(${R(rs)} + ${simm}) | 0`;
 
   switch (op) {
@@ -432,6 +477,14 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
           const mask = ((width >= 32 ? -1 : (1 << width) - 1) << sa) | 0;
           return set(rt, `(${R(rt)} & ${lit(~mask)}) | ((${R(rs)} << ${sa}) & ${lit(mask)})`);
         }
+        case 0x3b: {
+          // RDHWR: CPUNum, SYNCI_Step, CC, CCRes; user mode needs the HWREna bit. Register 29
+          // (UserLocal, absent here) raises RI, which Linux emulates for every TLS access.
+          if (rd > 3) return exc(10);
+          const value = rd === 0 ? 'cpu.ebase & 0x3ff' : rd === 1 ? '32' : rd === 2 ? 'cpu.count()' : '2';
+          const check = pc >= 0 ? `if ((cpu.hwrEna & ${1 << rd}) === 0 && !cpu.kernelMode) ${exc(10)} ` : '';
+          return `${check}${rd === 2 ? `clk.cycles = c0 + ${k + 1}; ` : ''}${set(rt, value)}`;
+        }
         case 0x20:
           if (sa === 0x02) return set(rd, `((${R(rt)} & 0x00ff00ff) << 8) | ((${R(rt)} >>> 8) & 0x00ff00ff)`);
           if (sa === 0x10) return set(rd, `(${R(rt)} << 24) >> 24`);
@@ -445,46 +498,46 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
       // CP1 arithmetic and moves (BC1 branches stay with the interpreter).
       if (rs === 8) return null;
       const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
-      return `${x} if (!cpu.fpuUsableOrRaise() || !cpu.cop1OrRaise(${lit(insn)})) return ${k + 1};`;
+      return `${x} if (!cpu.fpuUsableOrRaise() || !cpu.cop1OrRaise(${lit(insn)})) return c0 + ${k + 1};`;
     }
     case 0x31: case 0x39: {
       // LWC1 / SWC1
-      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return ${k + 1};`;
+      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return c0 + ${k + 1};`;
       if (op === 0x31) {
         return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12]; let v;
-if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2]; else { ${sync} v = cpu.loadSlow(a, 4); if (cpu.excRaised) return ${k + 1}; }
+if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2]; else { ${sync} v = cpu.loadJit(a, 4); ${resync} if (cpu.excRaised) return c0 + ${k + 1}; }
 cpu.fpu.setWord(${rt}, v); }`;
       }
       return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12]; const v = cpu.fpu.getWord(${rt});
-if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cpu.storeSlow(a, 4, v); if (cpu.excRaised) return ${k + 1};${codeExit} } }`;
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cpu.storeJit(a, 4, v); ${resync} if (cpu.excRaised) return c0 + ${k + 1};${codeExit} } }`;
     }
     case 0x35: case 0x3d: {
       // LDC1 / SDC1: 8-byte aligned, as two words.
-      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return ${k + 1};` +
-        (rt & 1 ? ` if (!cpu.fpu.fr) { cpu.raiseFromJit(10); return ${k + 1}; }` : '');
-      const misaligned = `if ((a & 7) !== 0) { cpu.addressErrorFromJit(a, ${op === 0x3d}); return ${k + 1}; }`;
+      const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return c0 + ${k + 1};` +
+        (rt & 1 ? ` if (!cpu.fpu.fr) { cpu.raiseFromJit(10); return c0 + ${k + 1}; }` : '');
+      const misaligned = `if ((a & 7) !== 0) { cpu.addressErrorFromJit(a, ${op === 0x3d}); return c0 + ${k + 1}; }`;
       if (op === 0x35) {
         return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12];
 if (e > 0 && (a & 7) === 0) { const i = (e + (a & 0xfff)) >> 2; cpu.fpu.setDouble(${rt}, ram32[i], ram32[i + 1]); }
-else { ${sync} ${misaligned} const lo = cpu.loadSlow(a, 4); if (cpu.excRaised) return ${k + 1};
-const hi = cpu.loadSlow((a + 4) | 0, 4); if (cpu.excRaised) return ${k + 1}; cpu.fpu.setDouble(${rt}, lo, hi); } }`;
+else { ${sync} ${misaligned} const lo = cpu.loadSlow(a, 4); if (cpu.excRaised) return c0 + ${k + 1};
+const hi = cpu.loadSlow((a + 4) | 0, 4); if (cpu.excRaised) return c0 + ${k + 1}; cpu.fpu.setDouble(${rt}, lo, hi); } }`;
       }
       return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12];
 if (e > 0 && (a & 7) === 0) { const i = (e + (a & 0xfff)) >> 2; ram32[i] = cpu.fpu.getDoubleLo(${rt}); ram32[i + 1] = cpu.fpu.getDoubleHi(${rt}); }
-else { ${sync} ${misaligned} cpu.storeSlow(a, 4, cpu.fpu.getDoubleLo(${rt})); if (cpu.excRaised) return ${k + 1};
-cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) return ${k + 1};${codeExit} } }`;
+else { ${sync} ${misaligned} cpu.storeSlow(a, 4, cpu.fpu.getDoubleLo(${rt})); if (cpu.excRaised) return c0 + ${k + 1};
+cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) return c0 + ${k + 1};${codeExit} } }`;
     }
     case 0x10: {
       // CP0. Only kernel code (KSEG0/KSEG1 addresses) is translated here, so no CpU check.
       if (pc >= 0) return null;
-      const resync = 'cpu.excRaised = true;';
+      const flagged = 'cpu.excRaised = true;';
       if (rs === 0) return `clk.cycles = c0 + ${k + 1}; ${set(rt, `cpu.readCp0(${rd}, ${insn & 7})`)}`;
       if (rs === 4) {
         const ends = rd === 9 || rd === 11 || rd === 12 || rd === 13;
-        return `clk.cycles = c0 + ${k + 1}; cpu.writeCp0(${rd}, ${insn & 7}, ${R(rt)});${ends ? ` ${resync} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return ${k + 1};` : ''}`;
+        return `clk.cycles = c0 + ${k + 1}; cpu.writeCp0(${rd}, ${insn & 7}, ${R(rt)});${ends ? ` ${flagged} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return c0 + ${k + 1};` : ''}`;
       }
       if (rs === 11) {
-        return `{ const o = cpu.setInterruptEnable(${(insn & 0x20) !== 0}); ${set(rt, 'o')} ${resync} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return ${k + 1}; }`;
+        return `{ const o = cpu.setInterruptEnable(${(insn & 0x20) !== 0}); ${set(rt, 'o')} ${flagged} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return c0 + ${k + 1}; }`;
       }
       if (rs >= 16) {
         switch (insn & 63) {
@@ -492,7 +545,7 @@ cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) re
           case 0x02: return 'cpu.tlbWriteIndexed();';
           case 0x06: return `clk.cycles = c0 + ${k + 1}; cpu.tlbWriteRandom();`;
           case 0x08: return 'cpu.tlbProbe();';
-          case 0x18: return `cpu.eret(); ${resync} return ${k + 1};`;
+          case 0x18: return `cpu.eret(); ${flagged} return c0 + ${k + 1};`;
           default: return null;
         }
       }
@@ -507,7 +560,7 @@ cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) re
       const ext = op === 0x20 ? '(v << 24) >> 24' : op === 0x21 ? '(v << 16) >> 16' : op === 0x24 ? 'v & 0xff' : op === 0x25 ? 'v & 0xffff' : 'v';
       const ll = op === 0x30 ? 'cpu.llBit = true; cpu.llAddr = a;' : '';
       return `{ const a = ${addr}; const e = rmap[a >>> 12]; let v;
-if (e > 0${align}) v = ${fast}; else { ${sync} v = cpu.loadSlow(a, ${size}); if (cpu.excRaised) return ${k + 1}; }
+if (e > 0${align}) v = ${fast}; else { ${sync} v = cpu.loadJit(a, ${size}); ${resync} if (cpu.excRaised) return c0 + ${k + 1}; }
 ${ll}${set(rt, ext)} }`;
     }
     case 0x22: case 0x26: {
@@ -515,7 +568,7 @@ ${ll}${set(rt, ext)} }`;
         ? `const sh = (3 - (a & 3)) * 8; ${rt === 0 ? '' : `r[${rt}] = sh === 0 ? w : (r[${rt}] & ((1 << sh) - 1)) | (w << sh);`}`
         : `const sh = (a & 3) * 8; ${rt === 0 ? '' : `r[${rt}] = sh === 0 ? w : (r[${rt}] & ~(-1 >>> sh)) | (w >>> sh);`}`;
       return `{ const a = ${addr}; const aw = a & ~3; const e = rmap[aw >>> 12]; let w;
-if (e > 0) w = ram32[(e + (aw & 0xfff)) >> 2]; else { ${sync} w = cpu.loadSlow(aw, 4); if (cpu.excRaised) { cpu.badVAddr = a; return ${k + 1}; } }
+if (e > 0) w = ram32[(e + (aw & 0xfff)) >> 2]; else { ${sync} w = cpu.loadSlow(aw, 4); if (cpu.excRaised) { cpu.badVAddr = a; return c0 + ${k + 1}; } }
 ${merge} }`;
     }
     case 0x28: case 0x29: case 0x2b: {
@@ -523,14 +576,14 @@ ${merge} }`;
       const fast = size === 1 ? `ram8[e - 1 + (a & 0xfff)] = ${R(rt)}` : size === 2 ? `ram16[(e + (a & 0xfff)) >> 1] = ${R(rt)}` : `ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}`;
       const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
       return `{ const a = ${addr}; const e = wmap[a >>> 12];
-if (e > 0${align}) ${fast}; else { ${sync} cpu.storeSlow(a, ${size}, ${R(rt)}); if (cpu.excRaised) return ${k + 1};${codeExit} } }`;
+if (e > 0${align}) ${fast}; else { ${sync} cpu.storeJit(a, ${size}, ${R(rt)}); ${resync} if (cpu.excRaised) return c0 + ${k + 1};${codeExit} } }`;
     }
     case 0x38: {
       // SC: succeeds only while the LL bit from the matching LL survives (ERET clears it).
       return `{ const a = ${addr};
-if (!cpu.llBit) { if ((a & 3) !== 0) { ${sync} cpu.storeSlow(a, 4, 0); return ${k + 1}; } ${set(rt, '0')} }
+if (!cpu.llBit) { if ((a & 3) !== 0) { ${sync} cpu.storeSlow(a, 4, 0); return c0 + ${k + 1}; } ${set(rt, '0')} }
 else { const e = wmap[a >>> 12];
-if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}; else { ${sync} cpu.storeSlow(a, 4, ${R(rt)}); if (cpu.excRaised) return ${k + 1}; }
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}; else { ${sync} cpu.storeJit(a, 4, ${R(rt)}); ${resync} if (cpu.excRaised) return c0 + ${k + 1}; }
 cpu.llBit = false; ${set(rt, '1')}${codeExit} } }`;
     }
     default:

@@ -9,7 +9,10 @@ export const XLAT_MODIFIED = -3; // store to a page with D = 0
 
 const PAGE_SHIFT = 12;
 const PAGES = 1 << 20;
-const CACHED_MAX = 8192;
+/** Software-TLB pages remembered per TLB entry (two for the 4 KiB pages Linux uses). */
+const PAGES_PER_ENTRY = 8;
+/** Buckets of the probe index, by the low bits of VPN2. */
+const BUCKETS = 64;
 
 /**
  * The 16-entry joint TLB plus a software TLB that the interpreter's fast path reads.
@@ -17,9 +20,10 @@ const CACHED_MAX = 8192;
  * The software TLB is four per-4KiB-page tables (kernel read/write, user read/write) holding
  * `ramByteOffset + 1` of the page (0 = not mapped here, take the slow path). The +1 keeps 0
  * free as the sentinel and vanishes in `(entry + offset) >> 2` for aligned word accesses.
- * KSEG0/KSEG1 RAM pages are filled once and never change. Mapped pages are cached as the
- * slow path translates them and all of those are dropped whenever the TLB or the ASID changes:
- * that is at most a few dozen pages, since they all derive from 16 dual-page entries.
+ * KSEG0/KSEG1 RAM pages are filled once and never change. A mapped page enters the tables when
+ * the slow path translates it or its TLB entry is written, and is remembered under that entry:
+ * replacing the entry drops just its pages, and an ASID change drops the pages of all sixteen,
+ * so no bookkeeping grows with the number of translations.
  * User tables only ever hold KUSEG pages, so a user access to kernel space always falls
  * into the slow path, which raises the address error.
  */
@@ -34,17 +38,27 @@ export class Mmu {
   readonly kWrite = new Int32Array(PAGES);
   readonly uRead = new Int32Array(PAGES);
   readonly uWrite = new Int32Array(PAGES);
-  /** Mapped pages now in the software TLB; when it fills up, everything is forgotten. */
-  private readonly cached = new Int32Array(CACHED_MAX);
+  /** Software-TLB pages filled from entry i: entryPages[i * PAGES_PER_ENTRY + n], n < entryPageCount[i]. */
+  private readonly entryPages = new Int32Array(TLB_ENTRIES * PAGES_PER_ENTRY);
+  private readonly entryPageCount = new Uint8Array(TLB_ENTRIES);
+  /**
+   * Probe index: bit i of bucket[(VPN2) % BUCKETS] is set for a 4 KiB-page entry i with that
+   * VPN2; entries with larger pages sit in bigPages and are always checked. A refill's miss
+   * then costs a look at one bucket instead of all sixteen entries.
+   */
+  private readonly bucket = new Int32Array(BUCKETS);
+  private bigPages = 0;
   /** RAM pages holding translated code (jit.ts): they never get a write fast-path entry. */
   codePage: Uint8Array | null = null;
-  private cachedCount = 0;
 
   constructor(private readonly phys: PhysicalMemory) {
     this.reset();
   }
 
   reset(): void {
+    this.bucket.fill(0);
+    this.bigPages = 0;
+    this.entryPageCount.fill(0);
     for (let i = 0; i < TLB_ENTRIES; i++) {
       // Distinct unmatchable KSEG0 VPN2s, as Linux itself leaves unused entries.
       this.entryHi[i] = (0x80000000 + i * 0x2000) | 0;
@@ -52,12 +66,12 @@ export class Mmu {
       this.lo0[i] = 0;
       this.lo1[i] = 0;
       this.global[i] = 0;
+      this.index(i);
     }
     this.kRead.fill(0);
     this.kWrite.fill(0);
     this.uRead.fill(0);
     this.uWrite.fill(0);
-    this.cachedCount = 0;
     this.mapUnmappedSegments();
   }
 
@@ -73,24 +87,19 @@ export class Mmu {
     }
   }
 
-  /** Forget every cached mapped page (TLB write, ASID change, ERL change). */
+  /** Forget every mapped page in the software TLB (ASID change, ERL change). */
   flush(): void {
-    const c = this.cached;
-    for (let i = 0; i < this.cachedCount; i++) {
-      const p = c[i];
-      this.kRead[p] = 0;
-      this.kWrite[p] = 0;
-      this.uRead[p] = 0;
-      this.uWrite[p] = 0;
-    }
-    this.cachedCount = 0;
+    for (let i = 0; i < TLB_ENTRIES; i++) this.forgetPages(i);
   }
 
-  /** Index of the entry matching `va` for `asid`, or -1. */
+  /** Index of the entry matching `va` for `asid`, or -1 (the lowest index if several match). */
   probe(va: number, asid: number): number {
-    for (let i = 0; i < TLB_ENTRIES; i++) {
-      const m = ~(this.pageMask[i] | 0x1fff);
-      if (((this.entryHi[i] ^ va) & m) === 0 && (this.global[i] !== 0 || (this.entryHi[i] & 0xff) === asid)) return i;
+    let m = this.bucket[(va >>> 13) & (BUCKETS - 1)] | this.bigPages;
+    while (m !== 0) {
+      const i = 31 - Math.clz32(m & -m);
+      m &= m - 1;
+      const mask = ~(this.pageMask[i] | 0x1fff);
+      if (((this.entryHi[i] ^ va) & mask) === 0 && (this.global[i] !== 0 || (this.entryHi[i] & 0xff) === asid)) return i;
     }
     return -1;
   }
@@ -110,19 +119,31 @@ export class Mmu {
     if (write && !dirty) return XLAT_MODIFIED;
     const pa = (((lo >>> 6) << PAGE_SHIFT) + (va & (oddBit - 1))) >>> 0;
     const off = this.phys.ramPage(pa);
-    if (off >= 0) {
-      const vpn = va >>> PAGE_SHIFT;
-      if (this.kRead[vpn] === 0) this.cached[this.cachedCount++] = vpn;
-      const writable = dirty && (this.codePage === null || this.codePage[off >>> 12] === 0);
-      this.kRead[vpn] = off + 1;
-      if (writable) this.kWrite[vpn] = off + 1;
-      if (va >= 0) {
-        this.uRead[vpn] = off + 1;
-        if (writable) this.uWrite[vpn] = off + 1;
-      }
-      if (this.cachedCount >= CACHED_MAX) this.flush();
-    }
+    if (off >= 0) this.fill(i, va >>> PAGE_SHIFT, off, dirty);
     return pa;
+  }
+
+  /** Put virtual page `vpn` -> RAM page `off` in the software TLB on behalf of entry i. */
+  private fill(i: number, vpn: number, off: number, dirty: boolean): void {
+    const base = i * PAGES_PER_ENTRY;
+    let n = this.entryPageCount[i];
+    let known = false;
+    for (let k = 0; k < n; k++) if (this.entryPages[base + k] === vpn) known = true;
+    if (!known) {
+      if (n === PAGES_PER_ENTRY) {
+        this.forgetPages(i); // a large page used widely: start its list again
+        n = 0;
+      }
+      this.entryPages[base + n] = vpn;
+      this.entryPageCount[i] = n + 1;
+    }
+    const writable = dirty && (this.codePage === null || this.codePage[off >>> 12] === 0);
+    this.kRead[vpn] = off + 1;
+    this.kWrite[vpn] = writable ? off + 1 : 0;
+    if (vpn < 0x80000) {
+      this.uRead[vpn] = off + 1;
+      this.uWrite[vpn] = writable ? off + 1 : 0;
+    }
   }
 
   /** Take the write fast path away from RAM page `off` (it now holds translated code). */
@@ -131,11 +152,12 @@ export class Mmu {
       this.kWrite[(0x80000000 + off) >>> PAGE_SHIFT] = 0;
       this.kWrite[(0xa0000000 + off) >>> PAGE_SHIFT] = 0;
     }
-    const c = this.cached;
-    for (let i = 0; i < this.cachedCount; i++) {
-      const p = c[i];
-      if (this.kWrite[p] === off + 1) this.kWrite[p] = 0;
-      if (this.uWrite[p] === off + 1) this.uWrite[p] = 0;
+    for (let i = 0; i < TLB_ENTRIES; i++) {
+      for (let n = 0, c = this.entryPageCount[i]; n < c; n++) {
+        const p = this.entryPages[i * PAGES_PER_ENTRY + n];
+        if (this.kWrite[p] === off + 1) this.kWrite[p] = 0;
+        if (this.uWrite[p] === off + 1) this.uWrite[p] = 0;
+      }
     }
   }
 
@@ -149,55 +171,53 @@ export class Mmu {
   }
 
   write(i: number, hi: number, mask: number, lo0: number, lo1: number): void {
-    this.forgetEntry(i);
+    this.forgetPages(i);
+    this.unindex(i);
     this.entryHi[i] = (hi & ~(mask | 0x1fff)) | (hi & 0xff);
     this.pageMask[i] = mask;
     this.global[i] = lo0 & lo1 & 1;
     this.lo0[i] = lo0 & ~1;
     this.lo1[i] = lo1 & ~1;
+    this.index(i);
     if (mask === 0) {
       // The entry is written with the current ASID (EntryHi), so it is live now: give its two
       // pages to the fast path at once instead of after one more slow translation each.
       const vpn = (this.entryHi[i] >>> PAGE_SHIFT) & ~1;
-      this.prefill(vpn, lo0);
-      this.prefill(vpn | 1, lo1);
+      this.prefill(i, vpn, lo0);
+      this.prefill(i, vpn | 1, lo1);
     }
   }
 
-  private prefill(vpn: number, lo: number): void {
-    if ((lo & 2) === 0 || this.kRead[vpn] !== 0 || (vpn >= 0x80000 && vpn < 0xc0000)) return;
+  private prefill(i: number, vpn: number, lo: number): void {
+    if ((lo & 2) === 0 || (vpn >= 0x80000 && vpn < 0xc0000)) return;
     const off = this.phys.ramPage(((lo >>> 6) << PAGE_SHIFT) >>> 0);
-    if (off < 0) return;
-    if (this.cachedCount >= CACHED_MAX) this.flush();
-    this.cached[this.cachedCount++] = vpn;
-    const writable = (lo & 4) !== 0 && (this.codePage === null || this.codePage[off >>> 12] === 0);
-    this.kRead[vpn] = off + 1;
-    if (writable) this.kWrite[vpn] = off + 1;
-    if (vpn < 0x80000) {
-      this.uRead[vpn] = off + 1;
-      if (writable) this.uWrite[vpn] = off + 1;
-    }
+    if (off >= 0) this.fill(i, vpn, off, (lo & 4) !== 0);
   }
 
   /**
-   * Drop the software-TLB pages that entry i (as it is now) can have produced. Linux rewrites a
-   * TLB entry on every refill, so forgetting only the replaced entry's pages, not every cached
-   * page, is what keeps the fast path warm.
+   * Drop the software-TLB pages that entry i filled. Linux rewrites a TLB entry on every
+   * refill, so forgetting only the replaced entry's pages, not every cached page, is what
+   * keeps the fast path warm.
    */
-  private forgetEntry(i: number): void {
-    const span = (this.pageMask[i] | 0x1fff) + 1; // bytes covered by the even/odd pair
-    const pages = span >>> PAGE_SHIFT;
-    if (pages > 64) {
-      this.flush();
-      return;
-    }
-    const first = (this.entryHi[i] & ~(span - 1)) >>> PAGE_SHIFT;
-    for (let p = first; p < first + pages; p++) {
-      if (p >= 0x80000 && p < 0xc0000) continue; // KSEG0/KSEG1 entries are fixed, never TLB-derived
+  private forgetPages(i: number): void {
+    const base = i * PAGES_PER_ENTRY;
+    for (let n = 0, c = this.entryPageCount[i]; n < c; n++) {
+      const p = this.entryPages[base + n];
       this.kRead[p] = 0;
       this.kWrite[p] = 0;
       this.uRead[p] = 0;
       this.uWrite[p] = 0;
     }
+    this.entryPageCount[i] = 0;
+  }
+
+  private index(i: number): void {
+    if (this.pageMask[i] === 0) this.bucket[(this.entryHi[i] >>> 13) & (BUCKETS - 1)] |= 1 << i;
+    else this.bigPages |= 1 << i;
+  }
+
+  private unindex(i: number): void {
+    if (this.pageMask[i] === 0) this.bucket[(this.entryHi[i] >>> 13) & (BUCKETS - 1)] &= ~(1 << i);
+    else this.bigPages &= ~(1 << i);
   }
 }
