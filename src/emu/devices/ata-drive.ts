@@ -185,7 +185,7 @@ export class AtaDrive implements DmaClient {
 
   constructor(
     private readonly host: AtaDriveHost,
-    private readonly clock: Clock,
+    clock: Clock,
     config: AtaDriveConfig,
   ) {
     this.disk = config.disk;
@@ -379,6 +379,7 @@ export class AtaDrive implements DmaClient {
         }
         break;
       case 0x70: // SEEK
+        this.lba48 = false;
         if (this.position() < 0 || this.position() >= this.disk.sectors) return this.fail(ATA_IDNF);
         break;
       case 0xe0: // STANDBY IMMEDIATE
