@@ -5,6 +5,8 @@ import { PROM_BASE, buildPromBlock, initrdOffset } from './boot/prom';
 import type { CpuModel } from './cpu/cp0';
 import { Cpu, type CpuTracer } from './cpu/cpu';
 import { Gt64120 } from './devices/gt64120';
+import { IdeBusMaster, type DmaMemory } from './devices/ide-bmdma';
+import { IdeChannel } from './devices/ide-channel';
 import { DmaControllers } from './devices/i8237';
 import { I8042 } from './devices/i8042';
 import { Pit } from './devices/i8254';
@@ -16,6 +18,7 @@ import { PIIX4_RCR_PORT, Piix4 } from './devices/piix4';
 import { Uart16550 } from './devices/uart16550';
 import { MaltaBus, Rom } from './memory/malta-bus';
 import { Ram } from './memory/ram';
+import type { BlockDevice, IoDone } from '../storage/block-device';
 
 export { BadImageError };
 
@@ -34,6 +37,10 @@ export interface MachineConfig {
   jit?: boolean;
   /** Called with each byte the guest writes to ttyS0 (COM1). */
   onSerial?: (byte: number) => void;
+  /** Primary master IDE disk (QEMU's -hda): /dev/sda to Linux. */
+  hda?: BlockDevice;
+  /** Primary slave IDE disk (QEMU's -hdb). */
+  hdb?: BlockDevice;
 }
 
 export type PowerState = 'running' | 'off';
@@ -61,6 +68,9 @@ export class Machine {
   pci!: PciBus;
   piix4!: Piix4;
   dma!: DmaControllers;
+  /** Legacy IDE channels: primary (0x1F0/0x3F6, IRQ 14) and secondary (0x170/0x376, IRQ 15). */
+  ide!: [IdeChannel, IdeChannel];
+  bmdma!: IdeBusMaster;
 
   power: PowerState = 'running';
   /** Guest asked for a board reset (FPGA SOFTRES, PIIX reset, keyboard controller pulse). */
@@ -70,7 +80,7 @@ export class Machine {
   private readonly serialIn: number[] = [];
   private serialInPos = 0;
   /** Input is held back until the guest has the console open for reading (IER.ERBFI). */
-  private readonly config: Required<Omit<MachineConfig, 'initrd' | 'onSerial' | 'jit'>> & MachineConfig;
+  private readonly config: Required<Omit<MachineConfig, 'initrd' | 'onSerial' | 'jit' | 'hda' | 'hdb'>> & MachineConfig;
 
   constructor(config: MachineConfig) {
     const memMiB = config.memMiB ?? 256;
@@ -128,7 +138,45 @@ export class Machine {
       onReset: () => this.requestReset(),
     });
 
+    // IDE: drives named as QEMU numbers them (QM00001 for -hda), with our own prefix.
+    const ideBus = this.piix4.ide;
+    this.bmdma = new IdeBusMaster(this.dmaMemory(), () => ideBus.busMasterEnabled());
+    const disk = (d: BlockDevice | undefined, n: number) => (d ? { disk: d, serial: `OD0000${n}` } : null);
+    this.ide = [
+      new IdeChannel({
+        clock: this.clock,
+        irq: isa(14),
+        dma: this.bmdma.channels[0],
+        master: disk(this.config.hda, 1),
+        slave: disk(this.config.hdb, 2),
+      }),
+      new IdeChannel({ clock: this.clock, irq: isa(15), dma: this.bmdma.channels[1] }),
+    ];
+    ideBus.attachBmdma(this.bmdma);
+
     this.mapDevices();
+  }
+
+  /** Guest RAM as the PIIX bus masters reach it: PCI bus addresses are CPU physical addresses. */
+  private dmaMemory(): DmaMemory {
+    const ram = this.ram;
+    return {
+      u8: ram.u8,
+      ramOffset: (addr, len) => {
+        if (len <= 0) return -1;
+        const first = this.bus.ramPage(addr);
+        const last = this.bus.ramPage(addr + len - 1);
+        if (first < 0 || last < 0) return -1;
+        const off = first + (addr & 0xfff);
+        return last + ((addr + len - 1) & 0xfff) - off === len - 1 ? off : -1;
+      },
+      written: (offset, len) => {
+        const jit = this.cpu.jit;
+        if (jit === null) return;
+        const end = (offset + len - 1) >>> 12;
+        for (let p = offset >>> 12; p <= end; p++) if (jit.codePage[p]) jit.invalidatePage(p);
+      },
+    };
   }
 
   private checkFits(): void {
@@ -167,6 +215,10 @@ export class Machine {
     io.map(0x3f8, 8, this.com1);
     io.map(0x2f8, 8, this.com2);
     io.map(PIIX4_RCR_PORT, 1, this.piix4.resetControl);
+    io.map(0x1f0, 8, this.ide[0]);
+    io.map(0x3f6, 1, this.ide[0].control);
+    io.map(0x170, 8, this.ide[1]);
+    io.map(0x376, 1, this.ide[1].control);
 
     // The boot ROM as the kernel sees it: only the revision word is ever read (the boot stub is
     // applied directly), so 64 KiB stand for the 4 MiB window; the rest reads 0.
@@ -234,6 +286,35 @@ export class Machine {
   powerOff(): void {
     this.power = 'off';
     this.cpu.stopRequested = true;
+    this.ide[0].detach();
+    this.ide[1].detach();
+    this.flushDisks();
+  }
+
+  /**
+   * Make every finished guest write durable on the disks (done once all have answered, with the
+   * first error if any). The board does this itself on power-off and reset; a host that exits
+   * should wait for it.
+   */
+  flushDisks(done?: IoDone): void {
+    const disks = [this.config.hda, this.config.hdb].filter((d): d is BlockDevice => d !== undefined);
+    let left = disks.length;
+    let firstError: Error | undefined;
+    const finish = (err?: Error) => {
+      if (err && !firstError) firstError = err;
+      if (--left === 0) done?.(firstError);
+    };
+    if (left === 0) {
+      done?.();
+      return;
+    }
+    for (const d of disks) {
+      try {
+        d.flush(finish);
+      } catch (e) {
+        finish(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
   }
 
   private requestReset(): void {
@@ -245,6 +326,9 @@ export class Machine {
   reset(): void {
     this.resetPending = false;
     this.resets++;
+    this.ide[0].detach();
+    this.ide[1].detach();
+    this.flushDisks();
     this.clock.clearTimers();
     this.build();
     this.boot();

@@ -9,6 +9,7 @@ import type { Clock } from '../clock';
 import type { AccessSize, IoDevice } from '../bus/types';
 import {
   PCI_COMMAND,
+  PCI_COMMAND_MASTER,
   PCI_HEADER_MULTIFUNCTION,
   PCI_STATUS,
   PCI_STATUS_DEVSEL_MEDIUM,
@@ -63,7 +64,8 @@ export const PIIX4_IDE_BMDMA_BAR = 4;
 /**
  * Function 1: IDE (8086:7111), prog-if 0x80 = both channels in legacy mode (0x1F0/0x170, IRQ
  * 14/15) with bus mastering. BAR0..3 are unimplemented; IDETIM (0x40/0x42), SIDETIM, UDMACTL and
- * UDMATIM are plain storage. The task-file device lives elsewhere.
+ * UDMATIM are plain storage. The channels and the bus-master engines are ide-channel.ts and
+ * ide-bmdma.ts.
  */
 export class Piix4Ide extends PciFunction {
   constructor() {
@@ -75,6 +77,11 @@ export class Piix4Ide extends PciFunction {
   /** Hook the bus-master DMA registers (offsets 0..15 from BMIBA) to the IDE controller. */
   attachBmdma(device: IoDevice | null): void {
     this.setBarDevice(PIIX4_IDE_BMDMA_BAR, device);
+  }
+
+  /** PCI Command.BME: the bus-master engines may reach memory. */
+  busMasterEnabled(): boolean {
+    return (this.config[PCI_COMMAND]! & PCI_COMMAND_MASTER) !== 0;
   }
 
   /** Current BMIBA port, or null while unassigned or I/O decode is off. */
