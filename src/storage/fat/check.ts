@@ -185,17 +185,26 @@ export function checkBootImage(disk: SyncDisk, rootfsNames: string[] = ROOTFS_NA
 /** Why the file is not a usable squashfs 4 image, or its version. */
 function squashfsProblem(vol: FatVolume, name: string, size: number): string | { version: string } {
   if (size === 0) return `'${name}' is empty, not a squashfs image`;
-  const head = vol.readChunks(name).next().value as Uint8Array;
+  return describeSquashfs(vol.readChunks(name).next().value as Uint8Array, size, `'${name}'`);
+}
+
+/**
+ * Checks the start of a squashfs image (at least its 96-byte superblock when the file is that
+ * long) of `size` bytes: magic "hsqs", version 4 (the only one Linux reads), and all the bytes
+ * the superblock says it uses present. Returns the reason it is unusable, or its version.
+ */
+export function describeSquashfs(head: Uint8Array, size: number, what: string): string | { version: string } {
+  if (size === 0) return `${what} is empty, not a squashfs image`;
   const magic = String.fromCharCode(...head.subarray(0, 4));
-  if (size < 96 || magic !== 'hsqs') {
+  if (size < 96 || head.length < 96 || magic !== 'hsqs') {
     const shown = [...head.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    return `'${name}' is not a squashfs image (it starts with ${shown}, not 'hsqs')`;
+    return `${what} is not a squashfs image (it starts with ${shown}, not 'hsqs')`;
   }
   const dv = new DataView(head.buffer, head.byteOffset, head.length);
   const major = dv.getUint16(28, true);
   const minor = dv.getUint16(30, true);
-  if (major !== 4) return `'${name}' is squashfs ${major}.${minor}; Linux reads only squashfs 4.0`;
+  if (major !== 4) return `${what} is squashfs ${major}.${minor}; Linux reads only squashfs 4.0`;
   const used = Number(dv.getBigUint64(40, true));
-  if (used > size) return `'${name}' is truncated: the squashfs needs ${used} bytes, the file has ${size}`;
+  if (used > size) return `${what} is truncated: the squashfs needs ${used} bytes, the file has ${size}`;
   return { version: `${major}.${minor}` };
 }
