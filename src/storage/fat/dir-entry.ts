@@ -130,9 +130,10 @@ export function parseDirectory(bytes: Uint8Array, fat32: boolean): { entries: Ra
     if (attr & ATTR_VOLUME) continue;
     if (first === 0x2e && (bytes[o + 1] === 0x20 || (bytes[o + 1] === 0x2e && bytes[o + 2] === 0x20))) continue;
     const caseFlags = bytes[o + 12] & (CASE_LOWER_BASE | CASE_LOWER_EXT);
-    const shortName = decodeShortName(bytes, o);
+    // Shown with the NT lower-case flags applied, as Windows, Linux and mdir show it.
+    const shortName = decodeShortName(bytes, o, caseFlags);
     entries.push({
-      name: longName ?? decodeShortName(bytes, o, caseFlags),
+      name: longName ?? shortName,
       shortName,
       shortKey: String.fromCharCode(...bytes.subarray(o, o + 11)),
       attr,

@@ -50,7 +50,7 @@ export function shortNameChecksum(raw: Uint8Array, offset = 0): number {
 
 /** Code page 437 for bytes 0x80-0xFF of short names written by DOS-era tools (Linux's default). */
 const CP437_HIGH =
-  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠╣═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
 
 function decodeShortChar(b: number): string {
   return b >= 0x80 ? CP437_HIGH[b - 0x80] : String.fromCharCode(b);
@@ -66,8 +66,9 @@ export function decodeShortName(raw: Uint8Array, offset: number, caseFlags = 0):
   for (let i = 0; i < 8; i++) base += decodeShortChar(i === 0 && raw[offset] === 0x05 ? 0xe5 : raw[offset + i]);
   let ext = '';
   for (let i = 8; i < 11; i++) ext += decodeShortChar(raw[offset + i]);
-  base = base.replace(/ +$/, '');
-  ext = ext.replace(/ +$/, '');
+  // Padding is spaces; some tools (mtools 4.0.32 with a '~' in the 8th place) leave NULs.
+  base = base.replace(/[ \0]+$/, '');
+  ext = ext.replace(/[ \0]+$/, '');
   if (caseFlags & CASE_LOWER_BASE) base = base.toLowerCase();
   if (caseFlags & CASE_LOWER_EXT) ext = ext.toLowerCase();
   return ext ? `${base}.${ext}` : base;
