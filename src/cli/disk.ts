@@ -384,7 +384,7 @@ function createCommand(argv: string[]): number {
     ok = true;
     const files = items.filter((i) => !i.directory).length;
     process.stdout.write(
-      `${image}: ${formatSize(size)} FAT${layout.fatBits}, ${files} file${files === 1 ? '' : 's'}` +
+      `${image}: ${formatSize(size)} FAT${layout.fatBits}, ${plural(files, 'file')}` +
         `${v.rootfs !== undefined ? ` (${rootfsName} ${formatSize(items.find((i) => i.path === rootfsName)!.size)})` : ''}` +
         `, ${formatSize(vol.freeBytes)} free\n`,
     );
@@ -578,7 +578,7 @@ function checkCommand(argv: string[]): number {
     }
     const rootfs = report.rootfs ? `, ${report.rootfs.name}: squashfs ${report.rootfs.version}, ${formatSize(report.rootfs.size)}` : '';
     process.stdout.write(
-      `${image}: ok: FAT${report.fatBits}, ${report.files} files in ${report.directories} directories${rootfs}\n`,
+      `${image}: ok: FAT${report.fatBits}, ${plural(report.files, 'file')} in ${plural(report.directories, 'directory', 'directories')}${rootfs}\n`,
     );
     return 0;
   } catch (e) {
@@ -586,6 +586,10 @@ function checkCommand(argv: string[]): number {
   } finally {
     disk.close();
   }
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 function help(command: string): number {

@@ -23,9 +23,9 @@ export class FatTable {
 
   constructor(
     private readonly g: FatGeometry,
-    /** Reads FAT copy `copy` whole. */
+    /** Reads the table whole (from the copy in use). */
     load: () => Uint8Array,
-    /** Writes `count` sectors of the table starting at table sector `sector` to every copy in use. */
+    /** Writes one sector of the table, at table sector `sector`, to every copy in use. */
     private readonly store: (sector: number, data: Uint8Array) => void,
     /** Reads table sector `sector` back (for rollback). */
     private readonly reload: (sector: number) => Uint8Array,
