@@ -1,10 +1,12 @@
 import { BOOT_HELP, UsageError, parseBootArgs } from './args';
 import { EXIT_BAD_INPUT, boot } from './boot';
+import { diskCommand } from './disk';
 
 const HELP = `Usage: odtab <command> [options]
 
 Commands:
   boot      boot the MIPS Malta machine (see odtab boot --help)
+  disk      make, list and change FAT disk images (see odtab disk --help)
 
 odtab runs OpenDingux-style MIPS Linux guests on an emulated Malta board.
 `;
@@ -24,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       return await boot(opts);
     }
+    if (command === 'disk') return await diskCommand(rest);
     throw new UsageError(`unknown command '${command}' (try odtab --help)`);
   } catch (e) {
     if (e instanceof UsageError) {
