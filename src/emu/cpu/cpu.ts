@@ -579,20 +579,20 @@ export class Cpu {
     this.index = i < 0 ? this.index | 0x80000000 : i;
   }
 
-  // ---------------------------------------------------------------- the interpreter
+  // ---------------------------------------------------------------- the dispatcher
 
   /**
    * Execute until virtual time reaches `limit` cycles (absolute), the machine asks to stop,
    * or forever when tracing. Device deadlines and interrupts are served in between.
+   *
+   * This loop only serves time and interrupts and calls translated blocks; code without a block
+   * runs in `interpret`, a stretch at a time. Keeping the two apart matters for V8: the
+   * interpreter's big switch meets new paths for a long while (each one a deoptimisation), and
+   * the hot loop that calls blocks must not be thrown back to baseline code with it.
    */
   run(limit: number): void {
     const clock = this.clock;
     const r = this.gpr;
-    const ram32 = this.ram32;
-    const ram16 = this.ram16;
-    const ram8 = this.ram8;
-    const fpu = this.fpu;
-    const tracer = this.tracer;
     let rmap = this.rmap;
     let wmap = this.wmap;
     let pc = this.pc;
@@ -601,7 +601,7 @@ export class Cpu {
     let now = clock.cycles;
     let deadline = 0; // force the service block first
     this.idle = false;
-    const jit = tracer === null ? this.jit : null;
+    const jit = this.tracer === null ? this.jit : null;
     const jcPc = jit !== null ? jit.jcPc : null;
     const jcPage = jit !== null ? jit.jcPage : null;
     const jcFn = jit !== null ? jit.jcFn : null;
@@ -627,6 +627,7 @@ export class Cpu {
         deadline = clock.nextDeadline < limit ? clock.nextDeadline : limit;
       }
 
+      let unmapped = false;
       if (entry && jcPc !== null && !delay) {
         const be = rmap[pc >>> 12];
         if (be > 0) {
@@ -655,12 +656,56 @@ export class Cpu {
             }
             continue;
           }
-          entry = false;
+        } else {
+          unmapped = true; // not in the software TLB: the interpreter's fetch maps it (or faults)
         }
-        // Otherwise the page is not in the software TLB: the fetch below maps it (or faults) and
-        // comes back here for the block.
       }
 
+      this.pc = pc;
+      this.npc = npc;
+      this.delay = delay;
+      now = this.interpret(now, deadline, limit, jcPc !== null, unmapped);
+      pc = this.pc;
+      npc = this.npc;
+      delay = this.delay;
+      rmap = this.rmap;
+      wmap = this.wmap;
+      entry = true;
+      deadline = now; // serve devices before going on: the stretch may have touched them
+    }
+
+    clock.cycles = now;
+    this.pc = pc;
+    this.npc = npc;
+    this.delay = delay;
+  }
+
+  // ---------------------------------------------------------------- the interpreter
+
+  /**
+   * Interpret from this.pc until virtual time reaches `deadline`, an exception or a device access
+   * asks for service, or (with `toEntry`) control reaches a place where a block may start: the end
+   * of a delay slot, an exception vector, a return from one. With `mapRetry` the stretch begins
+   * on a page the software TLB did not hold: once the fetch has mapped it, return at once so the
+   * dispatcher can look for a block there. Returns the virtual time reached.
+   */
+  private interpret(now: number, deadline: number, limit: number, toEntry: boolean, mapRetry: boolean): number {
+    const clock = this.clock;
+    const r = this.gpr;
+    const ram32 = this.ram32;
+    const ram16 = this.ram16;
+    const ram8 = this.ram8;
+    const fpu = this.fpu;
+    const tracer = this.tracer;
+    let rmap = this.rmap;
+    let wmap = this.wmap;
+    let pc = this.pc;
+    let npc = this.npc;
+    let delay = this.delay;
+    let entry = false;
+
+    for (;;) {
+      if (now >= deadline || (entry && toEntry && !delay)) break;
       let insn: number;
       const fe = rmap[pc >>> 12];
       if (fe > 0 && (pc & 3) === 0) {
@@ -681,9 +726,10 @@ export class Cpu {
           deadline = now;
           continue;
         }
-        // The fetch put the page in the software TLB: look for a block there before interpreting.
-        if (entry && jcPc !== null && !delay && rmap[pc >>> 12] > 0) continue;
+        // The fetch put the page in the software TLB: let the dispatcher look for a block there.
+        if (mapRetry && rmap[pc >>> 12] > 0) break;
       }
+      mapRetry = false;
       if (tracer !== null) tracer.exec(pc);
 
       const cur = pc;
@@ -1380,5 +1426,6 @@ export class Cpu {
     this.npc = npc;
     this.delay = delay;
     r[0] = 0;
+    return now;
   }
 }
