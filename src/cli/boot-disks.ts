@@ -78,6 +78,9 @@ export function openBootDisks(
   note: (line: string) => void,
 ): BootDisks {
   const disks: BootDisks = {};
+  // Notes wait until every disk passed, so a refused boot says one thing only.
+  const notes: string[] = [];
+  const later = (line: string) => notes.push(line);
   try {
     if (paths.hda !== undefined && paths.hdb !== undefined && !paths.snapshot && sameFile(paths.hda, paths.hdb)) {
       throw new UsageError(`--hda and --hdb are the same file '${paths.hdb}': one image cannot be two disks (unless --snapshot)`);
@@ -85,18 +88,19 @@ export function openBootDisks(
     if (paths.hda !== undefined) {
       const hda = (disks.hda = open(paths.hda, paths.snapshot));
       if (needs.rootfs) {
-        warn(checkDiskImage(hda, paths.hda, { boot: true, rootfsNames: needs.rootfsNames }), paths.hda, note);
+        warn(checkDiskImage(hda, paths.hda, { boot: true, rootfsNames: needs.rootfsNames }), paths.hda, later);
       } else {
-        checkIfFat(hda, paths.hda, note);
+        checkIfFat(hda, paths.hda, later);
       }
     }
     if (paths.hdb !== undefined) {
-      checkIfFat((disks.hdb = open(paths.hdb, paths.snapshot)), paths.hdb, note);
+      checkIfFat((disks.hdb = open(paths.hdb, paths.snapshot)), paths.hdb, later);
     }
   } catch (e) {
     closeBootDisks(disks);
     throw e;
   }
+  for (const line of notes) note(line);
   return disks;
 }
 
