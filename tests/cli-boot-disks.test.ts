@@ -154,6 +154,12 @@ beforeAll(() => {
 });
 
 describe('odtab boot --hda/--hdb: bad input exits 2 with one line, images untouched', () => {
+  it('--help documents the disk options', () => {
+    const r = odtab(['boot', '--help']);
+    expect(r.code).toBe(0);
+    for (const o of ['--hda FILE', '--hdb FILE', '--snapshot']) expect(r.stdout).toContain(o);
+  });
+
   it('missing file, directory, empty name, same file twice', () => {
     const missing = join(tmp, 'no-such.img');
     expectRefused(['--hda', missing], [], /cannot open disk image '.*no-such\.img': no such file or directory/);
