@@ -205,6 +205,12 @@ describe('odtab boot --hda/--hdb: bad input exits 2 with one line, images untouc
     expect(r.stdout.replace(/\r/g, '')).toBe('count=0\nwritten 1\n');
   });
 
+  it('a kernel that boots from a disk, given none, gets a note and runs', () => {
+    const r = odtab(['boot', '--no-realtime', '--kernel', kernels.withCmdline('rootfs.bin'), '--timeout', '1']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^odtab: the kernel command line boots from a disk \(boot=\/loop0=\) but no --hda is given\n/);
+  });
+
   it.skipIf(!HAVE_FAT_TOOLS)(`rootfs that is not squashfs; boot disk that is not FAT${NEEDS_TOOLS}`, () => {
     const image = fatImage({ 'rootfs.bin': '#!/bin/sh\necho not a file system\n' });
     expectRefused(['--hda', image], [image], /'rootfs\.bin' is not a squashfs image \(it starts with 23 21 2f 62, not 'hsqs'\)/);

@@ -66,11 +66,12 @@ export async function boot(opts: BootOptions): Promise<number> {
   const kernel = unpackKernel(readImage(kernelPath, 'kernel'), kernelPath);
   const initrd = initrdPath ? readImage(initrdPath, 'initrd') : undefined;
   const input = opts.input ? readImage(opts.input, 'input file') : undefined;
-  const disks = openBootDisks(
-    { hda: opts.hda, hdb: opts.hdb, snapshot: opts.snapshot },
-    bootDiskNeeds({ builtinGuest: !opts.kernel, append: append ?? '', kernel }),
-    status,
-  );
+  const needs = bootDiskNeeds({ builtinGuest: !opts.kernel, append: append ?? '', kernel });
+  const disks = openBootDisks({ hda: opts.hda, hdb: opts.hdb, snapshot: opts.snapshot }, needs, status);
+  // The built-in guest still boots without a disk; another kernel asking for one will not.
+  if (opts.kernel && needs.rootfs && !opts.hda) {
+    status(`the kernel command line boots from a disk (boot=/loop0=) but no --hda is given`);
+  }
 
   const out = new OutputMatcher(opts.until);
   const pending: number[] = [];
