@@ -17,6 +17,9 @@ export interface BootOptions {
   traceLimit: number;
   quiet: boolean;
   jit: boolean;
+  hda?: string;
+  hdb?: string;
+  snapshot: boolean;
 }
 
 export const BOOT_HELP = `Usage: odtab boot [options]
@@ -29,6 +32,9 @@ Options:
   --kernel FILE       kernel ELF (vmlinux, or Debian's self-decompressing vmlinuz; .gz is unpacked)
   --initrd FILE       initial ramdisk, placed below the top of low RAM as QEMU does
   --append TEXT       kernel command line (default for the built-in guest: its manifest's)
+  --hda FILE          raw disk image as the primary master IDE disk (Linux's /dev/sda)
+  --hdb FILE          raw disk image as the primary slave (/dev/sdb)
+  --snapshot          keep the guest's disk writes in memory: the image files stay unchanged
   --mem MIB           RAM in MiB, 16 to 2048 (default 256; Linux uses at most 256 without HIGHMEM)
   --cpu MODEL         24Kf (default, with FPU) or 4KEc (no FPU: the kernel emulates floating point)
   --until TEXT        exit 0 as soon as TEXT appears on the serial console
@@ -43,7 +49,14 @@ Options:
   --quiet             do not print odtab's own status lines on stderr
   -h, --help          show this help
 
-Exit codes: 0 guest powered off or --until matched, 2 bad input, 3 timeout, 1 internal error.
+Disks behave like QEMU's -hda/-hdb: the guest's writes go to the file (flushed before odtab
+exits) and are there on the next boot, unless --snapshot. Before booting, the --hda disk must be
+a sound FAT image holding a squashfs rootfs.bin when the boot looks for one (the built-in guest,
+a boot=/loop0= command line, or a kernel with one built in); otherwise a FAT disk must be sound
+and a disk that is not FAT is attached as it is. Make disks with odtab disk create.
+
+Exit codes: 0 guest powered off or --until matched, 2 bad input, 3 timeout, 1 internal error,
+130/143 stopped by SIGINT/SIGTERM (disks flushed first).
 `;
 
 export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions | 'help' {
@@ -68,6 +81,9 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
         'trace-limit': { type: 'string' },
         quiet: { type: 'boolean' },
         'no-jit': { type: 'boolean' },
+        hda: { type: 'string' },
+        hdb: { type: 'string' },
+        snapshot: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -93,6 +109,8 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
     throw new UsageError(`--trace-limit must be a positive whole number, not '${v['trace-limit']}'`);
   }
   if (v.until === '') throw new UsageError('--until needs a non-empty text');
+  if (v.hda === '') throw new UsageError('--hda needs a file name');
+  if (v.hdb === '') throw new UsageError('--hdb needs a file name');
   return {
     kernel: v.kernel,
     initrd: v.initrd,
@@ -107,5 +125,8 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
     traceLimit,
     quiet: !!v.quiet,
     jit: !v['no-jit'],
+    hda: v.hda,
+    hdb: v.hdb,
+    snapshot: !!v.snapshot,
   };
 }

@@ -1,14 +1,19 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { BadImageError, Machine } from '../emu/machine';
 import type { CpuTracer } from '../emu/cpu/cpu';
 import { EXC_NAMES } from '../emu/cpu/cp0';
 import { type BootOptions, UsageError } from './args';
+import { type BootDisks, bootDiskNeeds, closeBootDisks, openBootDisks } from './boot-disks';
 import { builtinGuestDir, readImage, readManifest, unpackKernel } from './images';
 import { OutputMatcher } from './output-matcher';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_TIMEOUT = 3;
+
+/** Signals that stop the machine the way Ctrl-A x does: disks flushed and closed first. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** Guest time run between checks of host input, timeouts and pacing (10 ms at 200 MHz). */
 const SLICE_CYCLES = 2_000_000;
@@ -61,6 +66,12 @@ export async function boot(opts: BootOptions): Promise<number> {
   const kernel = unpackKernel(readImage(kernelPath, 'kernel'), kernelPath);
   const initrd = initrdPath ? readImage(initrdPath, 'initrd') : undefined;
   const input = opts.input ? readImage(opts.input, 'input file') : undefined;
+  const needs = bootDiskNeeds({ builtinGuest: !opts.kernel, append: append ?? '', kernel });
+  const disks = openBootDisks({ hda: opts.hda, hdb: opts.hdb, snapshot: opts.snapshot }, needs, status);
+  // The built-in guest still boots without a disk; another kernel asking for one will not.
+  if (opts.kernel && needs.rootfs && !opts.hda) {
+    status(`the kernel command line boots from a disk (boot=/loop0=) but no --hda is given`);
+  }
 
   const out = new OutputMatcher(opts.until);
   const pending: number[] = [];
@@ -75,12 +86,15 @@ export async function boot(opts: BootOptions): Promise<number> {
       cpu: opts.cpu,
       jit: opts.jit,
       rtcEpochSeconds: Math.floor(Date.now() / 1000),
+      hda: disks.hda,
+      hdb: disks.hdb,
       onSerial: (b) => {
         pending.push(b);
         out.push(b);
       },
     });
   } catch (e) {
+    closeBootDisks(disks);
     if (e instanceof BadImageError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
@@ -88,10 +102,15 @@ export async function boot(opts: BootOptions): Promise<number> {
 
   let tracer: FileTracer | null = null;
   if (opts.trace) {
-    tracer = new FileTracer(opts.trace, opts.traceLimit, () => {
-      machine.setTracer(null);
-      status(`trace limit of ${opts.traceLimit} instructions reached`);
-    });
+    try {
+      tracer = new FileTracer(opts.trace, opts.traceLimit, () => {
+        machine.setTracer(null);
+        status(`trace limit of ${opts.traceLimit} instructions reached`);
+      });
+    } catch (e) {
+      closeBootDisks(disks);
+      throw e;
+    }
     machine.setTracer(tracer);
   }
 
@@ -126,6 +145,15 @@ export async function boot(opts: BootOptions): Promise<number> {
     }
   };
 
+  // A kill or a closed terminal stops the machine between slices, like Ctrl-A x, so the disks
+  // are flushed and closed rather than left with the guest's last writes unsynced.
+  let stopSignal: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopSignal ??= signal;
+    quit = true;
+  };
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
+
   const started = performance.now();
   // Pacing: guest time may not run ahead of the wall clock; when the host falls behind (a busy
   // boot), the lag is forgotten rather than made up later, so a guest `sleep 5` takes 5 s.
@@ -136,6 +164,11 @@ export async function boot(opts: BootOptions): Promise<number> {
     for (;;) {
       machine.run(SLICE_CYCLES);
       flushOut();
+      if (stopSignal) {
+        status(`stopped by ${stopSignal}`);
+        code = 128 + osConstants.signals[stopSignal];
+        break;
+      }
       if (out.matched || machine.power === 'off' || quit) {
         code = EXIT_OK;
         break;
@@ -163,8 +196,27 @@ export async function boot(opts: BootOptions): Promise<number> {
     if (stdin.isTTY) stdin.setRawMode(false);
     stdin.pause();
     stdin.unref?.();
+    const failed = await flushAndClose(machine, disks);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+    if (failed) {
+      process.stderr.write(`odtab: ${failed}\n`);
+      code = 1;
+    }
   }
   return code;
+}
+
+/**
+ * Waits for the machine's disks to make the guest's writes durable, then closes the files.
+ * Returns what went wrong, as one line, or undefined.
+ */
+async function flushAndClose(machine: Machine, disks: BootDisks): Promise<string | undefined> {
+  if (!disks.hda && !disks.hdb) return undefined;
+  const error = await new Promise<Error | undefined>((resolve) => machine.flushDisks(resolve));
+  closeBootDisks(disks);
+  if (!error) return undefined;
+  const which = [disks.hda?.path, disks.hdb?.path].filter(Boolean).join("' or '");
+  return `could not write the guest's changes to '${which}': ${error.message.split('\n')[0]}`;
 }
 
 function sleep(ms: number): Promise<void> {
