@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { CAUSE_BD, DATA, ST_CU1, ST_EXL, ST_UM, VEC_GENERAL, VEC_REFILL, entryLo } from './helpers/cpu-harness';
 import { PageTables, linuxRefillHandler } from './helpers/linux-refill';
 import {
-  A0, A1, A2, A3, AT, C0_ENTRYHI, C0_ENTRYLO0, C0_ENTRYLO1, C0_EPC, C0_INDEX, C0_LLADDR, C0_PAGEMASK, C0_RANDOM,
+  A0, A1, A2, A3, AT, C0_COMPARE, C0_COUNT, C0_ENTRYHI, C0_ENTRYLO0, C0_ENTRYLO1, C0_EPC, C0_INDEX, C0_LLADDR, C0_PAGEMASK, C0_RANDOM,
   C0_STATUS, C0_WIRED, K1, RA, cfc1, ldc1, lwc1, mfc1, mtc1, sdc1, swc1, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1,
   ZERO, add, addi, addiu, addu, and, andi, b, beq, beql, bgez, bgezal, bgezall, bgezl, bgtz, bgtzl, blez, blezl, bltz,
   bltzal, bltzall, bltzl, bne, bnel, brk, clo, clz, div, divu, ehb, eret, ext, halt, ins, j, jal, jalr, jr, lb, lbu,
@@ -803,6 +803,58 @@ describe('code and data through the TLB', () => {
 
 // ====================================================================== 4b. CP1 in translated code
 
+describe('blocks that loop and call one another', () => {
+  it('loops, local calls and returns, branch-likely and a jump table agree with the interpreter', () => {
+    const a = new Asm();
+    a.emit(li(S0, 40), li(A1, OUT), li(V0, 0), li(S3, 0));
+    a.label('outer');
+    a.to('fn', jal).emit(move(A0, S0)); // a call within the page, JR RA back
+    a.emit(addu(V0, V0, V1));
+    a.emit(andi(T0, S0, 3), sll(T0, T0, 2), li(T1, TABLE), addu(T1, T1, T0), lw(T1, 0, T1));
+    a.emit(jr(T1), nop()); // computed jump to one of four cases in the page
+    for (const n of [0, 1, 2, 3]) {
+      a.label(`case${n}`).emit(addiu(S3, S3, n + 1));
+      a.br('join', b).emit(nop());
+    }
+    a.label('join').emit(addiu(S0, S0, -1));
+    a.br('outer', (o) => bgtzl(S0, o)).emit(sw(V0, 0, A1)); // likely: the store only when looping
+    a.emit(sw(S3, 4, A1), sw(V0, 8, A1));
+    a.label('end').emit(halt());
+    a.label('fn').emit(move(V1, ZERO), move(T2, A0));
+    a.label('fnloop').emit(addu(V1, V1, T2), addiu(T2, T2, -1)); // a loop the block runs itself
+    a.br('fnloop', (o) => bne(T2, ZERO, o)).emit(nop());
+    a.emit(jr(RA), nop());
+    const pair = new JitPair({ chain: true });
+    pair.load(TABLE, [0, 1, 2, 3].map((n) => a.addr(`case${n}`)));
+    pair.program(a.assemble(), a.base);
+    runAndCompare(pair, a.addr('end'), 40000);
+    const sum = Array.from({ length: 40 }, (_, i) => ((40 - i) * (41 - i)) / 2).reduce((x, y) => x + y, 0);
+    expect(word(pair, OUT + 8), 'sum of the triangular numbers').toBe(sum);
+    expect(word(pair, OUT + 4), 'jump-table cases').toBe(10 * (1 + 2 + 3 + 4));
+    // The dispatcher saw far fewer block calls than block executions (~40 x 60 of them).
+    const calls = pair.blocks.filter((r) => r.start !== a.addr('end') >>> 0).length;
+    expect(calls, 'calls from the dispatcher').toBeLessThan(600);
+  });
+
+  it('a looping block stops at the timer deadline and the interrupt is taken inside the loop', () => {
+    const a = new Asm();
+    a.emit(li(S0, 5000), li(V0, 0));
+    a.emit(mfc0(T0, C0_COUNT), addiu(T0, T0, 3000), mtc0(T0, C0_COMPARE)); // timer in ~6000 cycles
+    a.emit(li(T1, 0x8001), mtc0(T1, C0_STATUS)); // IE, IM7
+    a.label('loop').emit(addu(V0, V0, S0), addiu(S0, S0, -1));
+    a.br('loop', (o) => bgtz(S0, o)).emit(nop());
+    a.label('end').emit(halt());
+    const pair = new JitPair({ chain: true });
+    pair.program(a.assemble(), a.base);
+    pair.run(40000);
+    for (const h of pair.both) expect(h32(h.pc)).toBe(h32(recorderHalt(VEC_GENERAL)));
+    expect((word(pair, REC_GENERAL + 4) >>> 2) & 31, 'ExcCode Int').toBe(0);
+    expect(pair.ref.reg(S0), 'interrupted inside the loop').toBeGreaterThan(0);
+    // Interrupts are taken between blocks: a pass or two of the loop apart at most.
+    expect(Math.abs(pair.jit.reg(S0) - pair.ref.reg(S0)), 'loop passes apart').toBeLessThan(4);
+  });
+});
+
 describe('RDHWR inside translated blocks', () => {
   it('kernel mode reads CPUNum, SYNCI_Step, CC and CCRes; register 29 raises RI', () => {
     const a = new Asm();
@@ -878,7 +930,7 @@ describe('TLB refills served inside a translated block', () => {
   const PAIRS = 24;
 
   function build(): { pair: JitPair; parkAt: number } {
-    const pair = new JitPair({ status: ST_UM, threshold: 1 });
+    const pair = new JitPair({ status: ST_UM, threshold: 1, chain: true });
     pair.load(VEC_REFILL, linuxRefillHandler(VEC_REFILL));
     for (const h of pair.both) {
       const tables = new PageTables((pa) => h.read32(pa), (pa, v) => h.write32(pa, v));
@@ -1040,7 +1092,8 @@ describe('random programs (seeded)', () => {
     const first = 1 + c * SEEDS_PER_TEST;
     const last = first + SEEDS_PER_TEST - 1;
     it(`seeds ${first}..${last}: 200 instructions x 20 passes agree with the interpreter`, () => {
-      const pair = new JitPair({ recorders: false, spy: false });
+      // Blocks loop and call one another as they do in a running machine.
+      const pair = new JitPair({ recorders: false, spy: false, chain: true });
       const failures: string[] = [];
       let translated = 0;
       for (let seed = first; seed <= last; seed++) {

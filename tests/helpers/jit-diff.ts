@@ -157,9 +157,9 @@ export function spyBlocks(h: CpuHarness): BlockRun[] {
     const b = lookup(phys, pc);
     if (b !== undefined && !wrapped.has(b)) {
       const fn = b.fn;
-      b.fn = (c, r, rmap, wmap) => {
+      b.fn = (c, r, rmap, wmap, depth, until) => {
         const from = h.clock.cycles;
-        const end = fn(c, r, rmap, wmap);
+        const end = fn(c, r, rmap, wmap, depth, until);
         log.push({ start: b.vpc >>> 0, insns: end - from, exc: cpu.excRaised, pcAfter: cpu.pc >>> 0 });
         return end;
       };
@@ -253,12 +253,18 @@ export interface PairOptions {
   recorders?: boolean;
   /** Log translated block executions on the JIT machine. */
   spy?: boolean;
+  /**
+   * Let blocks loop and call one another (off by default here: the spy's log tells which
+   * instructions ran translated only while each call runs one pass of one block).
+   */
+  chain?: boolean;
 }
 
 export class JitPair {
   readonly jit: CpuHarness;
   readonly ref: CpuHarness;
   readonly blocks: BlockRun[] = [];
+  private readonly chain: boolean;
 
   constructor(opts: PairOptions = {}) {
     this.jit = new CpuHarness('24Kf', 16);
@@ -266,6 +272,8 @@ export class JitPair {
     const j = this.jit.cpu.jit;
     if (!j) throw new Error('the CPU was built without its JIT');
     j.hotThreshold = opts.threshold ?? 1;
+    this.chain = opts.chain ?? false;
+    j.chain = this.chain;
     this.ref.cpu.setJit(false);
     for (const h of this.both) h.cpu.setStatus(opts.status ?? 0);
     if (opts.recorders ?? true) {
@@ -321,6 +329,7 @@ export class JitPair {
     const j = this.jit.cpu.jit;
     if (!j) throw new Error('setJit(true) gave no JIT');
     j.hotThreshold = threshold;
+    j.chain = this.chain;
   }
 
   get translated(): number {

@@ -330,7 +330,7 @@ export class Cpu {
     const block = be > 0 ? this.jit!.lookup(be - 1 + (vector & 0xfff), vector) : undefined;
     if (block === undefined) return -1; // the dispatcher runs the handler
     const clock = this.clock;
-    const end = block.fn(this, this.gpr, this.rmap, this.wmap);
+    const end = block.fn(this, this.gpr, this.rmap, this.wmap, 0, clock.nextDeadline);
     clock.cycles = end;
     // Leave the block, at the handler's end, when it went elsewhere (a nested exception) or when
     // the entry it replaced mapped this code: then the fetch after ERET misses in its turn.
@@ -642,7 +642,7 @@ export class Cpu {
             clock.cycles = now;
             this.excRaised = false;
             jit!.codeWritten = false;
-            const end = fn(this, r, rmap, wmap);
+            const end = fn(this, r, rmap, wmap, 0, deadline);
             // A block that ran nothing hands the instruction to the interpreter (never loop on it).
             if (end === now) entry = false;
             now = end;

@@ -61,14 +61,52 @@ export interface JitHost {
  * its last retired instruction (more than one cycle per instruction when a TLB refill was served
  * in place), with cpu.pc/npc set to where execution goes on.
  */
-export type BlockFn = (cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array) => number;
+export type BlockFn = (cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array, depth: number, until: number) => number;
 
 export interface Block {
   vpc: number;
   fn: BlockFn;
 }
 
+/**
+ * How a block leaves for a constant address. A jump back to the block's own start loops inside
+ * the function; a jump elsewhere in its page calls that block directly once it exists (its
+ * function is kept in a link slot of the caller), a chain as deep as MAX_CHAIN; anything else
+ * returns to the dispatcher. Blocks of one page share its mapping and are invalidated together,
+ * so a link never outlives its target. Chains and loops stop at `until` (the dispatcher's next
+ * deadline) and when an interrupt is pending, as the dispatcher would.
+ */
+class Exits {
+  /** Link slots used so far (L0, L1, ...). */
+  slots = 0;
+  /** The block jumps back to its start: its body runs in a loop. */
+  loops = false;
+  constructor(
+    readonly start: number,
+    readonly pageIndex: number,
+    /** Loops and links allowed (tests that observe single block runs turn them off). */
+    readonly chain: boolean,
+  ) {}
+
+  /** Code that leaves after `n` instructions for the constant address `target`. */
+  to(target: number, n: number): string {
+    const t = lit(target);
+    const leave = `cpu.pc = ${t}; cpu.npc = ${lit(target + 4)};`;
+    if (!this.chain) return `${leave} return c0 + ${n};`;
+    if ((target | 0) === this.start) {
+      this.loops = true;
+      return `c0 += ${n}; if (c0 < until && !cpu.intPending) continue; ${leave} return c0;`;
+    }
+    if (((target ^ this.start) >>> 12) !== 0) return `${leave} return c0 + ${n};`;
+    const L = `L${this.slots++}`;
+    return `{ const t = c0 + ${n}; if (t < until && depth < ${MAX_CHAIN} && !cpu.intPending) { if (${L} === null) ${L} = J.linkTo(${this.pageIndex}, ${t});
+if (${L} !== null && ${L} !== false) { clk.cycles = t; return ${L}(cpu, r, rmap, wmap, depth + 1, until); } } ${leave} return t; }`;
+  }
+}
+
 const MAX_BLOCK = 64;
+/** Blocks that call one another directly before control goes back to the dispatcher. */
+const MAX_CHAIN = 32;
 /**
  * Entries of the jump cache: the dispatcher's first look for a block, by virtual PC, before the
  * per-page tables (which cost several dependent loads).
@@ -112,6 +150,8 @@ export class Jit {
   private factory: ((...deps: unknown[]) => BlockFn) | null = null;
   /** Executions of a block start before it is translated (tests set 1 to translate at once). */
   hotThreshold = HOT;
+  /** Blocks loop and call one another (see Exits); off, every block returns to the dispatcher. */
+  chain = true;
   /** A store dropped translated code; running blocks leave after the store (see emit). */
   codeWritten = false;
   blocksCompiled = 0;
@@ -177,6 +217,18 @@ export class Jit {
     this.flushes++;
   }
 
+  /**
+   * For a link slot of a block in RAM page `pageIndex`: the function of the block at `pc` in the
+   * same page, null while there is none yet, false when the instruction there can never start
+   * one.
+   */
+  linkTo(pageIndex: number, pc: number): BlockFn | null | false {
+    const b = this.pages[pageIndex]?.[(pc & 0xfff) >> 2];
+    if (b !== undefined && b.vpc === pc) return b.fn;
+    const insn = this.ram32[((pageIndex << 12) | (pc & 0xfff)) >> 2];
+    return branchKind(insn) === null && emit(insn, pc, 0, false) === null ? false : null;
+  }
+
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
   invalidatePage(pageIndex: number): void {
     if (this.pages[pageIndex] !== undefined) {
@@ -194,6 +246,7 @@ export class Jit {
   }
 
   private compile(phys: number, pc: number): Block | undefined {
+    const exits = new Exits(pc, phys >>> 12, this.chain);
     const body: string[] = [];
     let k = 0;
     let p = phys;
@@ -221,7 +274,7 @@ export class Jit {
           continue;
         }
         const side = term === 'b' && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
-        body.push(emitBranch(insn, vpc, k, slotCode, side));
+        body.push(emitBranch(insn, vpc, k, slotCode, side, exits));
         k += 2;
         if (!side) {
           ended = true;
@@ -246,8 +299,10 @@ export class Jit {
       if ((p & 0xfff) === 0) break;
     }
     if (k === 0) return undefined;
-    if (!ended) body.push(`cpu.pc = ${lit(vpc)}; cpu.npc = ${lit(vpc + 4)}; return c0 + ${k};`);
-    const src = `return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap) {\nlet c0 = clk.cycles;\n${body.join('\n')}\n};`;
+    if (!ended) body.push(exits.to(vpc, k));
+    const slots = Array.from({ length: exits.slots }, (_, i) => `let L${i} = null;\n`).join('');
+    const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
+    const src = `${slots}return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap, depth, until) {\nlet c0 = clk.cycles;\n${code}\n};`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
     const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', src) as (
@@ -330,22 +385,21 @@ function branchKind(insn: number): string | null {
   return null;
 }
 
-function emitBranch(insn: number, pc: number, k: number, slot: string, side = false): string {
+function emitBranch(insn: number, pc: number, k: number, slot: string, side: boolean, exits: Exits): string {
   const op = insn >>> 26;
   const rs = (insn >>> 21) & 31;
   const rt = (insn >>> 16) & 31;
   const target = (pc + 4 + ((insn << 16) >> 14)) | 0;
   const fall = (pc + 8) | 0;
   const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
-  const done = (pcExpr: string) => `cpu.pc = ${pcExpr}; cpu.npc = (cpu.pc + 4) | 0; return c0 + ${k + 2};`;
   if (op === 2 || op === 3) {
     const t = ((pc + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2);
-    return `${op === 3 ? `r[31] = ${lit(fall)};` : ''}\n${slot}\n${done(lit(t))}`;
+    return `${op === 3 ? `r[31] = ${lit(fall)};` : ''}\n${slot}\n${exits.to(t, k + 2)}`;
   }
   if (op === 0) {
     const rd = (insn >>> 11) & 31;
     const link = (insn & 63) === 9 && rd !== 0 ? `r[${rd}] = ${lit(fall)};` : '';
-    return `{ const t = ${R(rs)}; ${link}\n${slot}\n${done('t')} }`;
+    return `{ const t = ${R(rs)}; ${link}\n${slot}\ncpu.pc = t; cpu.npc = (t + 4) | 0; return c0 + ${k + 2}; }`;
   }
   let cond: string;
   let link = '';
@@ -361,12 +415,12 @@ function emitBranch(insn: number, pc: number, k: number, slot: string, side = fa
       default: cond = `${R(rs)} > 0`; break;
     }
   }
-  const likely = branchKind(insn) === 'bl';
-  if (likely) {
-    return `{ const c = ${cond}; ${link}\nif (c) {\n${slot}\n${done(lit(target))} }\n${done(lit(fall)).replace(`return c0 + ${k + 2}`, `return c0 + ${k + 1}`)} }`;
+  if (branchKind(insn) === 'bl') {
+    // Branch likely: the delay slot runs only when the branch is taken.
+    return `{ const c = ${cond}; ${link}\nif (c) {\n${slot}\n${exits.to(target, k + 2)} }\n${exits.to(fall, k + 1)} }`;
   }
-  if (side) return `{ const c = ${cond}; ${link}\n${slot}\nif (c) { ${done(lit(target))} } }`;
-  return `{ const c = ${cond}; ${link}\n${slot}\n${done(`c ? ${lit(target)} : ${lit(fall)}`)} }`;
+  if (side) return `{ const c = ${cond}; ${link}\n${slot}\nif (c) { ${exits.to(target, k + 2)} } }`;
+  return `{ const c = ${cond}; ${link}\n${slot}\nif (c) { ${exits.to(target, k + 2)} }\n${exits.to(fall, k + 2)} }`;
 }
 
 /**
