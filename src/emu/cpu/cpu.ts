@@ -647,7 +647,7 @@ export class Cpu {
             if (end === now) entry = false;
             now = end;
             pc = this.pc;
-            npc = this.npc;
+            npc = (pc + 4) | 0; // blocks never end in a delay slot
             // Blocks flag exceptions, ERET and CP0 writes that can change mode or interrupts.
             if (this.excRaised) {
               rmap = this.rmap;

@@ -41,6 +41,7 @@ export interface JitHost {
   setInterruptEnable(on: boolean): number;
   count(): number;
   readonly kernelMode: boolean;
+  readonly intPending: boolean;
   ebase: number;
   hwrEna: number;
   fpuUsableOrRaise(): boolean;
@@ -91,16 +92,13 @@ class Exits {
   /** Code that leaves after `n` instructions for the constant address `target`. */
   to(target: number, n: number): string {
     const t = lit(target);
-    const leave = `cpu.pc = ${t}; cpu.npc = ${lit(target + 4)};`;
-    if (!this.chain) return `${leave} return c0 + ${n};`;
+    if (!this.chain) return `cpu.pc = ${t}; return c0 + ${n};`;
     if ((target | 0) === this.start) {
       this.loops = true;
-      return `c0 += ${n}; if (c0 < until && !cpu.intPending) continue; ${leave} return c0;`;
+      return `c0 += ${n}; if (c0 < until && !cpu.intPending) continue; cpu.pc = ${t}; return c0;`;
     }
-    if (((target ^ this.start) >>> 12) !== 0) return `${leave} return c0 + ${n};`;
-    const L = `L${this.slots++}`;
-    return `{ const t = c0 + ${n}; if (t < until && depth < ${MAX_CHAIN} && !cpu.intPending) { if (${L} === null) ${L} = J.linkTo(${this.pageIndex}, ${t});
-if (${L} !== null && ${L} !== false) { clk.cycles = t; return ${L}(cpu, r, rmap, wmap, depth + 1, until); } } ${leave} return t; }`;
+    if (((target ^ this.start) >>> 12) !== 0) return `cpu.pc = ${t}; return c0 + ${n};`;
+    return `return CH(cpu, r, rmap, wmap, depth, until, c0 + ${n}, ${t}, L, ${this.slots++}, ${this.pageIndex});`;
   }
 }
 
@@ -217,6 +215,64 @@ export class Jit {
     this.flushes++;
   }
 
+  // Helpers shared by all blocks for what is rare in any one of them: the generated code stays
+  // short, so V8 compiles blocks faster, and their cold paths hold no operations of their own.
+  // `at` is the instruction's address with bit 0 set when it sits in a delay slot; `t` the
+  // virtual time once it has run.
+
+  /** A load's slow path; kind 0 LB, 1 LBU, 2 LH, 3 LHU, 4 LW. Returns 0.5 (no int32) when it faulted. */
+  private readonly slowLoad = (cpu: JitHost, a: number, t: number, at: number, kind: number): number => {
+    this.clock.cycles = t;
+    cpu.excPc = at & ~1;
+    cpu.excDelay = (at & 1) !== 0;
+    const v = cpu.loadJit(a, kind < 2 ? 1 : kind < 4 ? 2 : 4);
+    if (cpu.excRaised) return 0.5;
+    return kind === 0 ? (v << 24) >> 24 : kind === 2 ? (v << 16) >> 16 : kind === 4 ? v | 0 : v;
+  };
+
+  /**
+   * A store's slow path. Returns 1 when the block must leave: the store faulted, or it hit
+   * translated code (then execution goes on at the next instruction, fetched anew; a store in a
+   * delay slot cannot leave, and blocks never inline a jump with such a slot).
+   */
+  private readonly slowStore = (cpu: JitHost, a: number, value: number, t: number, at: number, size: 1 | 2 | 4): number => {
+    this.clock.cycles = t;
+    cpu.excPc = at & ~1;
+    cpu.excDelay = (at & 1) !== 0;
+    cpu.storeJit(a, size, value);
+    if (cpu.excRaised) return 1;
+    if (this.codeWritten && (at & 1) === 0) {
+      cpu.pc = ((at & ~1) + 4) | 0;
+      return 1;
+    }
+    return 0;
+  };
+
+  /** Raise exception `code` for the instruction at `at`; the block returns `t`. */
+  private readonly raiseAt = (cpu: JitHost, t: number, at: number, code: number): number => {
+    cpu.excPc = at & ~1;
+    cpu.excDelay = (at & 1) !== 0;
+    cpu.raiseFromJit(code);
+    return t;
+  };
+
+  /** Leave for `target` in the same page at time `t`: call its block directly (see Exits). */
+  private readonly chainTo = (
+    cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array, depth: number, until: number,
+    t: number, target: number, L: (BlockFn | null | false)[], i: number, pageIndex: number,
+  ): number => {
+    if (t < until && depth < MAX_CHAIN && !cpu.intPending) {
+      let f = L[i];
+      if (f === null) f = L[i] = this.linkTo(pageIndex, target);
+      if (f !== false && f !== null) {
+        this.clock.cycles = t;
+        return f(cpu, r, rmap, wmap, depth + 1, until);
+      }
+    }
+    cpu.pc = target;
+    return t;
+  };
+
   /**
    * For a link slot of a block in RAM page `pageIndex`: the function of the block at `pc` in the
    * same page, null while there is none yet, false when the instruction there can never start
@@ -273,7 +329,8 @@ export class Jit {
           vpc = direct;
           continue;
         }
-        const side = term === 'b' && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
+        // (A branch that is always taken, such as BAL to another page, ends the block.)
+        const side = term === 'b' && direct === null && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
         body.push(emitBranch(insn, vpc, k, slotCode, side, exits));
         k += 2;
         if (!side) {
@@ -300,15 +357,15 @@ export class Jit {
     }
     if (k === 0) return undefined;
     if (!ended) body.push(exits.to(vpc, k));
-    const slots = Array.from({ length: exits.slots }, (_, i) => `let L${i} = null;\n`).join('');
+    const links = exits.slots > 0 ? `const L = [${'null, '.repeat(exits.slots)}];\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
-    const src = `${slots}return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap, depth, until) {\nlet c0 = clk.cycles;\n${code}\n};`;
+    const src = `${links}return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap, depth, until) {\nlet c0 = clk.cycles;\n${code}\n};`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
-    const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', src) as (
+    const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'CH', src) as (
       ...deps: unknown[]
     ) => BlockFn;
-    const fn = make(this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned);
+    const fn = make(this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned, this.slowLoad, this.slowStore, this.raiseAt, this.chainTo);
     const block: Block = { vpc: pc, fn };
     const pageIndex = phys >>> 12;
     let page = this.pages[pageIndex];
@@ -399,7 +456,7 @@ function emitBranch(insn: number, pc: number, k: number, slot: string, side: boo
   if (op === 0) {
     const rd = (insn >>> 11) & 31;
     const link = (insn & 63) === 9 && rd !== 0 ? `r[${rd}] = ${lit(fall)};` : '';
-    return `{ const t = ${R(rs)}; ${link}\n${slot}\ncpu.pc = t; cpu.npc = (t + 4) | 0; return c0 + ${k + 2}; }`;
+    return `{ const t = ${R(rs)}; ${link}\n${slot}\ncpu.pc = t; return c0 + ${k + 2}; }`;
   }
   let cond: string;
   let link = '';
@@ -436,16 +493,23 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
   const simm = (insn << 16) >> 16;
   const uimm = insn & 0xffff;
   const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
-  const exc = (code: number) =>
-    `{ cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; cpu.raiseFromJit(${code}); return c0 + ${k + 1}; }`;
+  // The instruction's address with the delay-slot flag in bit 0, for the slow-path helpers.
+  const at = lit(pc | (d ? 1 : 0));
+  const exc = (code: number) => `return RX(cpu, c0 + ${k + 1}, ${at}, ${code});`;
   const sync = `clk.cycles = c0 + ${k + 1}; cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
-  // loadJit/storeJit may serve a TLB refill in place, running the handler: time moved on.
+  // The load/store helpers may serve a TLB refill in place, running the handler: time moved on.
   const resync = `c0 = clk.cycles - ${k + 1};`;
   const set = (n: number, expr: string) => (n === 0 ? '' : `r[${n}] = ${expr};`);
   // After a slow-path store: if it hit translated code, leave so the next instruction is fetched
   // anew (a delay-slot store cannot leave here; blocks never inline a jump with such a slot).
-  const codeExit = d ? '' : ` if (J.codeWritten) { cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return c0 + ${k + 1}; }`;
+  const codeExit = d ? '' : ` if (J.codeWritten) { cpu.pc = ${lit(pc + 4)}; return c0 + ${k + 1}; }`;
   const addr = `(${R(rs)} + ${simm}) | 0`;
+  /** Slow path of a load of `kind` (see slowLoad) into register `n`. */
+  const loadSlow = (n: number, kind: number) =>
+    `{ const v = LD(cpu, a, c0 + ${k + 1}, ${at}, ${kind}); if (v === 0.5) return clk.cycles; ${resync} ${set(n, 'v')} }`;
+  /** Slow path of a store of `size` bytes of `value`. */
+  const storeSlow = (value: string, size: number) =>
+    `{ if (ST(cpu, a, ${value}, c0 + ${k + 1}, ${at}, ${size}) !== 0) return clk.cycles; ${resync} }`;
 
   switch (op) {
     case 0x00: {
@@ -558,12 +622,11 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
       // LWC1 / SWC1
       const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return c0 + ${k + 1};`;
       if (op === 0x31) {
-        return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12]; let v;
-if (e > 0 && (a & 3) === 0) v = ram32[(e + (a & 0xfff)) >> 2]; else { ${sync} v = cpu.loadJit(a, 4); ${resync} if (cpu.excRaised) return c0 + ${k + 1}; }
-cpu.fpu.setWord(${rt}, v); }`;
+        return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12];
+if (e > 0 && (a & 3) === 0) cpu.fpu.setWord(${rt}, ram32[(e + (a & 0xfff)) >> 2]); else { const v = LD(cpu, a, c0 + ${k + 1}, ${at}, 4); if (v === 0.5) return clk.cycles; ${resync} cpu.fpu.setWord(${rt}, v); } }`;
       }
       return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12]; const v = cpu.fpu.getWord(${rt});
-if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else { ${sync} cpu.storeJit(a, 4, v); ${resync} if (cpu.excRaised) return c0 + ${k + 1};${codeExit} } }`;
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else ${storeSlow('v', 4)} }`;
     }
     case 0x35: case 0x3d: {
       // LDC1 / SDC1: 8-byte aligned, as two words.
@@ -588,10 +651,10 @@ cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) re
       if (rs === 0) return `clk.cycles = c0 + ${k + 1}; ${set(rt, `cpu.readCp0(${rd}, ${insn & 7})`)}`;
       if (rs === 4) {
         const ends = rd === 9 || rd === 11 || rd === 12 || rd === 13;
-        return `clk.cycles = c0 + ${k + 1}; cpu.writeCp0(${rd}, ${insn & 7}, ${R(rt)});${ends ? ` ${flagged} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return c0 + ${k + 1};` : ''}`;
+        return `clk.cycles = c0 + ${k + 1}; cpu.writeCp0(${rd}, ${insn & 7}, ${R(rt)});${ends ? ` ${flagged} cpu.pc = ${lit(pc + 4)}; return c0 + ${k + 1};` : ''}`;
       }
       if (rs === 11) {
-        return `{ const o = cpu.setInterruptEnable(${(insn & 0x20) !== 0}); ${set(rt, 'o')} ${flagged} cpu.pc = ${lit(pc + 4)}; cpu.npc = ${lit(pc + 8)}; return c0 + ${k + 1}; }`;
+        return `{ const o = cpu.setInterruptEnable(${(insn & 0x20) !== 0}); ${set(rt, 'o')} ${flagged} cpu.pc = ${lit(pc + 4)}; return c0 + ${k + 1}; }`;
       }
       if (rs >= 16) {
         switch (insn & 63) {
@@ -611,11 +674,12 @@ cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) re
       const size = op === 0x20 || op === 0x24 ? 1 : op === 0x21 || op === 0x25 ? 2 : 4;
       const fast = size === 1 ? 'ram8[e - 1 + (a & 0xfff)]' : size === 2 ? 'ram16[(e + (a & 0xfff)) >> 1]' : 'ram32[(e + (a & 0xfff)) >> 2]';
       const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
-      const ext = op === 0x20 ? '(v << 24) >> 24' : op === 0x21 ? '(v << 16) >> 16' : op === 0x24 ? 'v & 0xff' : op === 0x25 ? 'v & 0xffff' : 'v';
-      const ll = op === 0x30 ? 'cpu.llBit = true; cpu.llAddr = a;' : '';
-      return `{ const a = ${addr}; const e = rmap[a >>> 12]; let v;
-if (e > 0${align}) v = ${fast}; else { ${sync} v = cpu.loadJit(a, ${size}); ${resync} if (cpu.excRaised) return c0 + ${k + 1}; }
-${ll}${set(rt, ext)} }`;
+      const value = op === 0x20 ? `(${fast} << 24) >> 24` : op === 0x21 ? `(${fast} << 16) >> 16` : fast;
+      const kind = op === 0x20 ? 0 : op === 0x24 ? 1 : op === 0x21 ? 2 : op === 0x25 ? 3 : 4;
+      const ll = op === 0x30 ? ' cpu.llBit = true; cpu.llAddr = a;' : '';
+      const fastSet = rt === 0 ? `{}` : `r[${rt}] = ${value};`;
+      return `{ const a = ${addr}; const e = rmap[a >>> 12];
+if (e > 0${align}) ${fastSet} else ${loadSlow(rt, kind)}${ll} }`;
     }
     case 0x22: case 0x26: {
       const merge = op === 0x22
@@ -630,15 +694,15 @@ ${merge} }`;
       const fast = size === 1 ? `ram8[e - 1 + (a & 0xfff)] = ${R(rt)}` : size === 2 ? `ram16[(e + (a & 0xfff)) >> 1] = ${R(rt)}` : `ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}`;
       const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
       return `{ const a = ${addr}; const e = wmap[a >>> 12];
-if (e > 0${align}) ${fast}; else { ${sync} cpu.storeJit(a, ${size}, ${R(rt)}); ${resync} if (cpu.excRaised) return c0 + ${k + 1};${codeExit} } }`;
+if (e > 0${align}) ${fast}; else ${storeSlow(R(rt), size)} }`;
     }
     case 0x38: {
       // SC: succeeds only while the LL bit from the matching LL survives (ERET clears it).
       return `{ const a = ${addr};
 if (!cpu.llBit) { if ((a & 3) !== 0) { ${sync} cpu.storeSlow(a, 4, 0); return c0 + ${k + 1}; } ${set(rt, '0')} }
 else { const e = wmap[a >>> 12];
-if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}; else { ${sync} cpu.storeJit(a, 4, ${R(rt)}); ${resync} if (cpu.excRaised) return c0 + ${k + 1}; }
-cpu.llBit = false; ${set(rt, '1')}${codeExit} } }`;
+if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}; else ${storeSlow(R(rt), 4)}
+cpu.llBit = false; ${set(rt, '1')} } }`;
     }
     default:
       return null;
