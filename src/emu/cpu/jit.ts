@@ -359,7 +359,7 @@ export class Jit {
     if (!ended) body.push(exits.to(vpc, k));
     const links = exits.slots > 0 ? `const L = [${'null, '.repeat(exits.slots)}];\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
-    const src = `${links}return function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap, depth, until) {\nlet c0 = clk.cycles;\n${code}\n};`;
+    const src = `${links}return (function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap, depth, until) {\nlet c0 = clk.cycles;\n${code}\n});`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
     const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'CH', src) as (
