@@ -34,8 +34,6 @@ initramfs_tree "$IR"
 find "$IR" -exec touch -h -d @0 {} +
 KLIST="$KSRC_DIR/initramfs.list"
 {
-	echo "nod /dev/console 600 0 0 c 5 1"
-	echo "nod /dev/null 666 0 0 c 1 3"
 	(cd "$IR" && find . -mindepth 1 -printf '%P\n' | sort) | while IFS= read -r p; do
 		f="$IR/$p"
 		mode=$(stat -c %a "$f")
@@ -47,6 +45,9 @@ KLIST="$KSRC_DIR/initramfs.list"
 			echo "file /$p $f $mode 0 0"
 		fi
 	done
+	# After /dev itself: the kernel unpacks the entries in this order.
+	echo "nod /dev/console 600 0 0 c 5 1"
+	echo "nod /dev/null 666 0 0 c 1 3"
 } >"$KLIST.new"
 # The files are dated 0, so make cannot see a changed /init: compare contents instead and let
 # kbuild regenerate the archive when they differ.

@@ -23,9 +23,9 @@ ln -s /boot/local/etc "$RF/etc/local"
 
 find "$RF" -exec touch -h -d @0 {} +
 rm -f "$OUT/rootfs.bin"
-# -all-root: every file root's; dev nodes as pseudo files (mininit's switch_root needs
+# SOURCE_DATE_EPOCH would clash with the explicit times. -all-root: every file root's; dev nodes as pseudo files (mininit's switch_root needs
 # /dev/console before devtmpfs is mounted); fixed times; no xattrs or NFS export table.
-mksquashfs "$RF" "$OUT/rootfs.bin" -comp gzip -b 131072 -all-root -noappend -no-xattrs \
+env -u SOURCE_DATE_EPOCH mksquashfs "$RF" "$OUT/rootfs.bin" -comp gzip -b 131072 -all-root -noappend -no-xattrs \
 	-no-exports -mkfs-time 0 -all-time 0 -quiet -no-progress \
 	-p "dev/console c 600 0 0 5 1" -p "dev/null c 666 0 0 1 3" >/dev/null
 [ "$(head -c 4 "$OUT/rootfs.bin")" = hsqs ] || die "rootfs.bin is not a squashfs image"
