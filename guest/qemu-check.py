@@ -19,10 +19,14 @@ DEBIAN_APPEND = ('console=ttyS0 nokaslr lpj=400000 cryptomgr.notests '
                  'boot=/dev/sda loop0=/boot/rootfs.bin root=/dev/loop0')
 
 
+RUNNING = []
+
+
 class Qemu:
     """qemu-system-mipsel with the serial console on stdio; expect-style helpers."""
 
     def __init__(self, args, log):
+        RUNNING.append(self)
         self.t0 = time.time()
         self.p = subprocess.Popen(['qemu-system-mipsel', '-M', 'malta', '-m', '256'] + args +
                                   ['-nographic', '-no-reboot'], stdin=subprocess.PIPE,
@@ -123,6 +127,10 @@ def main():
             print(f'ok    {name}: {fn()}', flush=True)
         except Exception as e:  # one line per failed check, then go on
             failed.append(name)
+            for q in RUNNING:
+                if q.p.poll() is None:
+                    q.p.kill()
+                    q.p.wait()
             print(f'FAIL  {name}: {str(e).splitlines()[0][:300]}', flush=True)
             for line in str(e).splitlines()[1:]:
                 print('      ' + line)

@@ -107,8 +107,8 @@ k=$(sym_addr kernel_entry)
 k=$(sym_addr start_kernel)
 OK_START_KERNEL=$(printf '0x%08x' "$((0x${k: -8}))")
 OK_BUILTIN_CMDLINE=$(sed -n 's/^CONFIG_CMDLINE="\(.*\)"$/\1/p' "$KBUILD/.config")
-# What odtab passes with it (-append): see README "odtab kernel".
-OK_CMDLINE=""
+# What odtab should pass with it (-append): lpj= for HZ=100 at 200 MHz (README "odtab kernel").
+OK_CMDLINE="lpj=1000000"
 
 gzip -9 -n -c "$OK_VMLINUX" >"$OUT/vmlinux-odtab.gz.tmp"
 mv "$OUT/vmlinux-odtab.gz.tmp" "$OUT/vmlinux-odtab.gz"
