@@ -141,10 +141,11 @@ def main():
         q = Qemu(['-kernel', kernel, '-hda', img, '-hdb', hdb] + extra_args,
                  os.path.join(tmp, f'{label}.log'))
         t = q.expect(PROMPT, 120)
+        # init must sleep waiting for signals (it spins if the kernel lacks a syscall glibc uses)
         out = q.command('uname -r; grep -E " / | /boot | /media/sdb " /proc/mounts; '
-                        'ls /media/sdb/apps; floattest | tail -n 1')
+                        'ls /media/sdb/apps; floattest | tail -n 1; grep State /proc/1/status')
         for want in ('/dev/loop0 / squashfs ro', '/dev/sda /boot vfat rw', '/dev/sdb /media/sdb vfat',
-                     'example.dge', 'floattest: PASS'):
+                     'example.dge', 'floattest: PASS', 'State:\tS (sleeping)'):
             if want not in out:
                 raise RuntimeError(f'{want!r} missing in:\n{out}')
         if 'hello from the FAT disk' not in q.buf.decode(errors='replace'):
@@ -224,6 +225,23 @@ def main():
         return 'update_r.bin became rootfs.bin (old one .bak); rootfs_bak boots the .bak'
 
     check('update-and-rootfs_bak', update)
+
+    def orderly():
+        img = disk('orderly.img')
+        q = Qemu(['-kernel', odtab_k, '-hda', img], os.path.join(tmp, 'orderly.log'))
+        q.expect(PROMPT, 120)
+        q.command('echo orderly > y')
+        q.p.stdin.write(b'poweroff\n')
+        q.p.stdin.flush()
+        q.expect('reboot: Power down', 60)
+        q.finish()
+        got = sh('mtype', '-i', img, '::local/home/y', env=env)
+        fsck = subprocess.run(['fsck.fat', '-n', img], capture_output=True, text=True)
+        if got.strip() != 'orderly' or fsck.returncode != 0:
+            raise RuntimeError(f'y holds {got!r}; fsck.fat -n: {fsck.stdout}')
+        return 'poweroff through init (shutdown actions, umount): file kept, fsck.fat -n clean'
+
+    check('orderly-poweroff', orderly)
 
     def plain():
         q = Qemu(['-kernel', debian_k, '-initrd', initrd, '-append',
