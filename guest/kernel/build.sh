@@ -106,6 +106,19 @@ k=$(sym_addr kernel_entry)
 [ -n "$k" ] && [ "$((0x${k: -8}))" = "$((OK_ENTRY))" ] || die "odtab vmlinux entry $OK_ENTRY is not kernel_entry"
 k=$(sym_addr start_kernel)
 OK_START_KERNEL=$(printf '0x%08x' "$((0x${k: -8}))")
+# The GNU build-ids (the kernel's .notes and the vDSO image's) hash the unstripped ELFs, absolute
+# build paths included, so a cache in another folder would give other bytes there and only there.
+# Nothing at run time reads them: zero both, so vmlinux depends on the packages alone. The
+# programs in the initramfs keep theirs (only notes before __initramfs_start are touched).
+k=$(sym_addr __initramfs_start)
+load_off=$(ok_hdr | awk '$1 == "LOAD" { print $2; exit }')
+LIMIT=$((0x${k: -8} - OK_LOAD_VADDR + load_off)) perl -0777 -pi -e '
+	my $n = 0;
+	s{(\x04\0\0\0\x14\0\0\0\x03\0\0\0GNU\0)(.{20})}{
+		if ($-[0] < $ENV{LIMIT}) { $n++; $1 . ("\0" x 20) } else { $1 . $2 }
+	}gse;
+	die "expected 2 build-id notes before the initramfs, found $n\n" unless $n == 2;
+' "$OK_VMLINUX"
 OK_BUILTIN_CMDLINE=$(sed -n 's/^CONFIG_CMDLINE="\(.*\)"$/\1/p' "$KBUILD/.config")
 # What odtab should pass with it (-append): lpj= for HZ=100 at 200 MHz (README "odtab kernel").
 OK_CMDLINE="lpj=1000000"
