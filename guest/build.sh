@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Builds odtab's default guest from Debian bookworm mipsel packages:
-#   public/guest/vmlinux.gz      stripped, uncompressed 4kc-malta kernel ELF, gzip'd for transport
-#   public/guest/System.map.gz   symbols of that exact kernel (from the -dbg package)
-#   public/guest/initrd.gz       busybox-static initramfs with /init and /bin/floattest
-#   public/guest/manifest.json   packages, hashes, sizes, entry point, default command line
+# Builds odtab's guests from Debian bookworm packages:
+#   public/guest/vmlinux.gz        Debian's 4kc-malta kernel: stripped, uncompressed ELF, gzip'd
+#   public/guest/System.map.gz     symbols of that exact kernel (from the -dbg package)
+#   public/guest/initrd.gz         busybox-static initramfs: mininit-style /init, the modules it
+#                                  needs from Debian's kernel, /bin/floattest
+#   public/guest/vmlinux-odtab.gz  our own kernel from linux-source-6.1 (kernel/build.sh): every
+#                                  driver built in, built-in command line and initramfs
+#   public/guest/System.map-odtab.gz, config-odtab   its symbols and configuration
+#   public/guest/rootfs.bin        OpenDingux-shaped squashfs root (rootfs/build.sh)
+#   public/guest/local/            the FAT disk's local/ skeleton (apps, home, etc/init.d)
+#   public/guest/manifest.json     packages, hashes, sizes, entry points, command lines
 # Run as root on Debian bookworm. Idempotent; the same packages give byte-identical outputs.
-# Environment overrides: KABI (e.g. 6.1.0-50), GUEST_CACHE, GUEST_OUT, GUEST_APT_UPDATE=1.
+# Environment overrides: KABI (e.g. 6.1.0-50), KSRC_VERSION (linux-source-6.1 version),
+# GUEST_CACHE, GUEST_OUT, GUEST_APT_UPDATE=1.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,6 +25,8 @@ FLAVOUR=4kc-malta
 # cycle at 200 MHz and Linux runs HZ=250, so 200e6 / 2 / 250 loops per jiffy makes udelay()
 # match virtual time. See README.md for the whole command line.
 CMDLINE="console=ttyS0 nokaslr lpj=400000 cryptomgr.notests"
+# What the OpenDingux boot adds (our kernel has it built in; Debian's gets it with -append).
+DISK_CMDLINE="boot=/dev/sda loop0=/boot/rootfs.bin root=/dev/loop0"
 
 export LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=0
 umask 022
@@ -45,7 +54,7 @@ fi
 [ "${GUEST_APT_UPDATE:-0}" = 1 ] && apt_update
 
 HOST_PKGS=(gcc-mipsel-linux-gnu libc6-dev-mipsel-cross binutils-mipsel-linux-gnu qemu-user-static
-	cpio gzip coreutils findutils tar)
+	cpio gzip coreutils findutils tar xz-utils kmod squashfs-tools make gcc libc6-dev flex bison bc)
 missing=()
 for p in "${HOST_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -57,8 +66,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # ----------------------------------------------------------- package choice
-candidate() { # candidate version of PKG:mipsel, empty if unknown to apt
-	apt-cache policy "$1:mipsel" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2; exit }'
+candidate() { # candidate version of PKG:mipsel (PKG:all with ARCH=all), empty if unknown to apt
+	apt-cache policy "$1:${2:-mipsel}" 2>/dev/null | awk '/Candidate:/ { if ($2 != "(none)") print $2; exit }'
+}
+known_version() { # PKG ARCH VERSION: is this exact version in apt's lists?
+	apt-cache show "$1:$2=$3" >/dev/null 2>&1
 }
 pick_kabi() {
 	if [ -n "${KABI:-}" ]; then echo "$KABI"; return; fi
@@ -85,24 +97,37 @@ VER_BB=$(candidate "$PKG_BB")
 [ -n "$VER_KDBG" ] && [ -n "$VER_BB" ] || die "package versions not found (apt-get update?)"
 [ "$VER_KDBG" = "$VER_KIMG" ] || die "$PKG_KDBG $VER_KDBG and $PKG_KIMG $VER_KIMG differ"
 log "kernel $KREL $VER_KDBG, busybox-static $VER_BB"
+# Our own kernel's source. Pinned so rebuilds give the same kernel; if the archive dropped that
+# version, the current candidate (the manifest records which).
+PKG_KSRC=linux-source-6.1
+PREFERRED_KSRC=6.1.192-3
+if [ -n "${KSRC_VERSION:-}" ]; then
+	VER_KSRC=$KSRC_VERSION
+elif known_version "$PKG_KSRC" all "$PREFERRED_KSRC"; then
+	VER_KSRC=$PREFERRED_KSRC
+else
+	VER_KSRC=$(candidate "$PKG_KSRC" all)
+	log "warning: $PKG_KSRC $PREFERRED_KSRC is gone from the archive, using $VER_KSRC"
+fi
+[ -n "$VER_KSRC" ] || die "$PKG_KSRC not known to apt"
 
 mkdir -p "$CACHE/debs"
-deb_path() { # PKG VERSION -> cache path, named as apt-get download names it
-	printf '%s/debs/%s_%s_mipsel.deb' "$CACHE" "$1" "${2//:/%3a}"
+deb_path() { # PKG VERSION [ARCH] -> cache path, named as apt-get download names it
+	printf '%s/debs/%s_%s_%s.deb' "$CACHE" "$1" "${2//:/%3a}" "${3:-mipsel}"
 }
-fetch_deb() { # PKG VERSION
-	local f
-	f=$(deb_path "$1" "$2")
+fetch_deb() { # PKG VERSION [ARCH]
+	local f arch=${3:-mipsel}
+	f=$(deb_path "$1" "$2" "$arch")
 	if [ ! -s "$f" ]; then
-		log "downloading $1:mipsel=$2"
+		log "downloading $1:$arch=$2"
 		# Sandbox user root: the cache dir is not readable by _apt.
-		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$1:mipsel=$2")
+		(cd "$CACHE/debs" && apt-get download -q -o APT::Sandbox::User=root "$1:$arch=$2")
 	fi
 	[ -s "$f" ] || die "download of $1 $2 did not produce $f"
 	# apt checked the hash while downloading; check again against apt's index so a stale or
 	# truncated cache file is caught.
 	local want
-	want=$(apt-cache show "$1:mipsel=$2" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }')
+	want=$(apt-cache show "$1:$arch=$2" 2>/dev/null | awk '/^SHA256:/ { print $2; exit }')
 	if [ -n "$want" ] && [ "$(sha256sum <"$f" | cut -d' ' -f1)" != "$want" ]; then
 		rm -f "$f"
 		die "$f does not match apt's SHA256; removed it, run again"
@@ -111,9 +136,11 @@ fetch_deb() { # PKG VERSION
 fetch_deb "$PKG_KDBG" "$VER_KDBG"
 fetch_deb "$PKG_KIMG" "$VER_KIMG"
 fetch_deb "$PKG_BB" "$VER_BB"
+fetch_deb "$PKG_KSRC" "$VER_KSRC" all
 DEB_KDBG=$(deb_path "$PKG_KDBG" "$VER_KDBG")
 DEB_KIMG=$(deb_path "$PKG_KIMG" "$VER_KIMG")
 DEB_BB=$(deb_path "$PKG_BB" "$VER_BB")
+DEB_KSRC=$(deb_path "$PKG_KSRC" "$VER_KSRC" all)
 
 # ------------------------------------------------------------------- kernel
 # The -dbg package holds the unstripped vmlinux (DWARF, ~278 MB) and the real System.map; the
@@ -157,11 +184,13 @@ HZ=$(sed -n 's/^CONFIG_HZ=//p' "$KDIR/config")
 [ "$HZ" = 250 ] || log "warning: CONFIG_HZ=$HZ, the lpj= in the command line assumes 250"
 log "vmlinux entry $ENTRY (kernel_entry), start_kernel $START_KERNEL, PT_LOAD $LOAD_VADDR"
 
-# ---------------------------------------------------------------- initramfs
+
+# ------------------------------------------------------------ shared pieces
 WORK="$CACHE/work"
 rm -rf "$WORK"
-mkdir -p "$WORK/bb" "$WORK/root"
+mkdir -p "$WORK/bb"
 dpkg-deb -x "$DEB_BB" "$WORK/bb"
+BUSYBOX="$WORK/bb/bin/busybox"
 
 log "compiling floattest"
 mipsel-linux-gnu-gcc -O2 -static -Wall -Wextra -o "$WORK/floattest" "$HERE/floattest.c" -lm
@@ -172,36 +201,81 @@ qemu-mipsel-static "$WORK/floattest" >"$WORK/floattest.out" || {
 	die "floattest fails under qemu-mipsel-static"
 }
 
-R="$WORK/root"
-mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,root,etc}
-chmod 1777 "$R/tmp"
-chmod 700 "$R/root"
-install -m 755 "$WORK/bb/bin/busybox" "$R/bin/busybox"
+# Where this busybox build puts each applet (bin/sh, sbin/poweroff, ...), from the binary itself.
+qemu-mipsel-static "$BUSYBOX" --list-full | sort >"$WORK/applets"
+[ "$(wc -l <"$WORK/applets")" -gt 100 ] || die "busybox --list-full gave too few applets"
+
+install_busybox() { # ROOT: /bin/busybox and one relative symlink per applet
+	local R=$1 app dir target
+	mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin}
+	install -m 755 "$BUSYBOX" "$R/bin/busybox"
+	while IFS= read -r app; do
+		case "$app" in
+		linuxrc | bin/busybox) continue ;;
+		esac
+		[ -e "$R/$app" ] && continue
+		dir=${app%/*}
+		case "$dir" in
+		bin) target=busybox ;;
+		sbin) target=../bin/busybox ;;
+		usr/bin | usr/sbin) target=../../bin/busybox ;;
+		*) die "unexpected applet dir: $app" ;;
+		esac
+		ln -s "$target" "$R/$app"
+	done <"$WORK/applets"
+}
+
+# The initramfs tree both kernels share: busybox, /init, mount points. Device nodes are added by
+# each archive's own means (mknod here, gen_init_cpio entries for the built-in one).
+initramfs_tree() { # ROOT
+	local R=$1
+	mkdir -p "$R"/{dev,proc,sys,tmp,root,boot,etc}
+	chmod 1777 "$R/tmp"
+	chmod 700 "$R/root"
+	install_busybox "$R"
+	install -m 755 "$HERE/initramfs/init" "$R/init"
+	install -m 644 "$HERE/initramfs/etc/passwd" "$R/etc/passwd"
+	install -m 644 "$HERE/initramfs/etc/group" "$R/etc/group"
+}
+
+# ------------------------------------------------- initrd for Debian's kernel
+# Debian's kernel has ATA, SCSI and sd built in but ata_piix, loop, squashfs, vfat and the NLS
+# tables as modules: /init loads them, in dependency order, from odtab.load.
+R="$WORK/initrd"
+initramfs_tree "$R"
 install -m 755 "$WORK/floattest" "$R/bin/floattest"
-install -m 755 "$HERE/initramfs/init" "$R/init"
-install -m 644 "$HERE/initramfs/etc/passwd" "$R/etc/passwd"
-install -m 644 "$HERE/initramfs/etc/group" "$R/etc/group"
 # The kernel opens /dev/console for init's stdio before /init can mount devtmpfs.
 mknod -m 600 "$R/dev/console" c 5 1
 mknod -m 666 "$R/dev/null" c 1 3
 
-# One symlink per applet, where this busybox build says it belongs (bin/sh, sbin/poweroff, ...).
-qemu-mipsel-static "$R/bin/busybox" --list-full | sort >"$WORK/applets"
-[ "$(wc -l <"$WORK/applets")" -gt 100 ] || die "busybox --list-full gave too few applets"
-while IFS= read -r app; do
-	case "$app" in
-	linuxrc | bin/busybox) continue ;;
-	esac
-	[ -e "$R/$app" ] && continue
-	dir=${app%/*}
-	case "$dir" in
-	bin) target=busybox ;;
-	sbin) target=../bin/busybox ;;
-	usr/bin | usr/sbin) target=../../bin/busybox ;;
-	*) die "unexpected applet dir: $app" ;;
-	esac
-	ln -s "$target" "$R/$app"
-done <"$WORK/applets"
+# FAT's default iocharset in Debian's config is ascii and its codepage 437: both are needed to
+# mount vfat at all; iso8859-1 and utf8 for the iocharset= options users pass.
+INITRD_MODULES="ata_piix loop squashfs vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8"
+MODTMP="$WORK/modules"
+mkdir -p "$MODTMP"
+dpkg-deb --fsys-tarfile "$DEB_KIMG" | tar -x -C "$MODTMP" "./lib/modules/$KREL/kernel"
+MODROOT="$MODTMP/lib/modules/$KREL"
+find_ko() { # module name -> path under $MODROOT (names use - and _ interchangeably)
+	(cd "$MODROOT" && find kernel -name "${1//[-_]/?}.ko" | sort | head -n 1)
+}
+declare -A MOD_DONE=()
+: >"$WORK/odtab.load"
+add_module() { # NAME: its dependencies first, then itself
+	local ko dep
+	ko=$(find_ko "$1")
+	[ -n "$ko" ] || die "module $1 not in linux-image-$KREL"
+	[ -n "${MOD_DONE[$ko]:-}" ] && return 0
+	MOD_DONE[$ko]=1
+	for dep in $(modinfo -F depends "$MODROOT/$ko" | tr ',' ' '); do
+		add_module "$dep"
+	done
+	[ "$(modinfo -F vermagic "$MODROOT/$ko" | cut -d' ' -f1)" = "$KREL" ] || die "$ko is not built for $KREL"
+	install -D -m 644 "$MODROOT/$ko" "$R/lib/modules/$KREL/$ko"
+	echo "$ko" >>"$WORK/odtab.load"
+}
+for m in $INITRD_MODULES; do add_module "$m"; done
+install -m 644 "$WORK/odtab.load" "$R/lib/modules/$KREL/odtab.load"
+log "initrd modules: $(tr '\n' ' ' <"$WORK/odtab.load")"
 
 # Reproducible archive: fixed mtimes, root ownership, sorted names, renumbered inodes, no gzip
 # name/time.
@@ -217,12 +291,22 @@ mv "$OUT/vmlinux.gz.tmp" "$OUT/vmlinux.gz"
 gzip -9 -n -c "$KDIR/System.map" >"$OUT/System.map.gz.tmp"
 mv "$OUT/System.map.gz.tmp" "$OUT/System.map.gz"
 
+# ------------------------------------------------ our kernel, rootfs, local/
+# shellcheck source=kernel/build.sh
+. "$HERE/kernel/build.sh"
+# shellcheck source=rootfs/build.sh
+. "$HERE/rootfs/build.sh"
+
 # ------------------------------------------------------------------ manifest
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 size() { stat -c %s "$1"; }
-json_pkg() { # NAME VERSION DEB
-	printf '    { "name": "%s", "arch": "mipsel", "version": "%s", "deb": "%s", "sha256": "%s" }' \
-		"$1" "$2" "$(basename "$3")" "$(sha "$3")"
+json_pkg() { # NAME VERSION DEB [ARCH]
+	printf '    { "name": "%s", "arch": "%s", "version": "%s", "deb": "%s", "sha256": "%s" }' \
+		"$1" "${4:-mipsel}" "$2" "$(basename "$3")" "$(sha "$3")"
+}
+json_tool() { # NAME ROLE: a host tool whose version shapes an output
+	printf '    { "name": "%s", "arch": "%s", "version": "%s", "role": "%s" }' "$1" \
+		"$(dpkg-query -W -f='${Architecture}' "$1")" "$(dpkg-query -W -f='${Version}' "$1")" "$2"
 }
 json_file() { # NAME PATH [UNCOMPRESSED]
 	printf '    "%s": { "size": %s, "sha256": "%s"' "$1" "$(size "$2")" "$(sha "$2")"
@@ -238,12 +322,34 @@ json_file() { # NAME PATH [UNCOMPRESSED]
 	printf '  "startKernel": "%s",\n' "$START_KERNEL"
 	printf '  "loadAddress": "%s",\n' "$LOAD_VADDR"
 	printf '  "cmdline": "%s",\n' "$CMDLINE"
+	printf '  "diskCmdline": "%s",\n' "$CMDLINE $DISK_CMDLINE"
+	printf '  "odtabKernel": {\n'
+	printf '    "file": "vmlinux-odtab.gz",\n'
+	printf '    "systemMap": "System.map-odtab.gz",\n'
+	printf '    "config": "config-odtab",\n'
+	printf '    "release": "%s",\n' "$OK_RELEASE"
+	printf '    "kernelEntry": "%s",\n' "$OK_ENTRY"
+	printf '    "startKernel": "%s",\n' "$OK_START_KERNEL"
+	printf '    "loadAddress": "%s",\n' "$OK_LOAD_VADDR"
+	printf '    "builtinCmdline": "%s",\n' "$OK_BUILTIN_CMDLINE"
+	printf '    "cmdline": "%s"\n' "$OK_CMDLINE"
+	printf '  },\n'
+	printf '  "rootfs": { "file": "rootfs.bin", "format": "squashfs 4.0, gzip", "bootPath": "rootfs.bin" },\n'
+	printf '  "local": { "dir": "local", "dirs": [%s], "files": [\n' "$LOCAL_DIRS_JSON"
+	printf '%s\n' "$LOCAL_FILES_JSON"
+	printf '  ] },\n'
 	printf '  "packages": [\n'
 	json_pkg "$PKG_KDBG" "$VER_KDBG" "$DEB_KDBG"
 	printf ',\n'
 	json_pkg "$PKG_KIMG" "$VER_KIMG" "$DEB_KIMG"
 	printf ',\n'
 	json_pkg "$PKG_BB" "$VER_BB" "$DEB_BB"
+	printf ',\n'
+	json_pkg "$PKG_KSRC" "$VER_KSRC" "$DEB_KSRC" all
+	printf ',\n'
+	json_tool gcc-mipsel-linux-gnu "cross compiler"
+	printf ',\n'
+	json_tool squashfs-tools "mksquashfs for rootfs.bin"
 	printf '\n  ],\n'
 	printf '  "files": {\n'
 	json_file vmlinux.gz "$OUT/vmlinux.gz" "$VMLINUX"
@@ -251,9 +357,17 @@ json_file() { # NAME PATH [UNCOMPRESSED]
 	json_file initrd.gz "$OUT/initrd.gz" "$WORK/initrd.cpio"
 	printf ',\n'
 	json_file System.map.gz "$OUT/System.map.gz" "$KDIR/System.map"
+	printf ',\n'
+	json_file vmlinux-odtab.gz "$OUT/vmlinux-odtab.gz" "$OK_VMLINUX"
+	printf ',\n'
+	json_file System.map-odtab.gz "$OUT/System.map-odtab.gz" "$OK_SYSTEM_MAP"
+	printf ',\n'
+	json_file config-odtab "$OUT/config-odtab"
+	printf ',\n'
+	json_file rootfs.bin "$OUT/rootfs.bin"
 	printf '\n  }\n}\n'
 } >"$OUT/manifest.json"
 
 log "done:"
 ls -l "$OUT" >&2
-log "uncompressed kernel for QEMU: $VMLINUX (with DWARF: $KDIR/vmlinux.dbg)"
+log "uncompressed kernels for QEMU: $VMLINUX (with DWARF: $KDIR/vmlinux.dbg), $OK_VMLINUX"
