@@ -216,12 +216,11 @@ export class CirrusScanout {
     this.frame.dirty = r;
   }
 
-  /** Palette entries are 6-bit; the PEL mask selects which index bits reach the DAC. */
+  /** Palette entries are 6-bit values. */
   private buildPalette(): void {
     const p = this.vga.palette;
-    const mask = this.vga.pelMask;
     for (let i = 0; i < 256; i++) {
-      const e = (i & mask) * 3;
+      const e = i * 3;
       const r = p[e]! & 0x3f;
       const g = p[e + 1]! & 0x3f;
       const b = p[e + 2]! & 0x3f;

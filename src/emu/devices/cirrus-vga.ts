@@ -153,12 +153,11 @@ export class CirrusVga extends PciFunction implements BltRegisterFile {
   dacSubIndex = 0;
   dacState = 0;
   private readonly dacCache = new Uint8Array(3);
-  pelMask = 0xff;
   /** Hidden DAC register: bits 7..4 select the extended colour modes, low nibble 1 = 5:6:5. */
   hiddenDac = 0;
   /** Consecutive 0x3C6 reads (the fifth returns the HDR; after exactly four a write sets it). */
   private hiddenDacReads = 5;
-  /** Bumped whenever a palette entry, the PEL mask or the HDR changes (scan-out redraws). */
+  /** Bumped whenever a palette entry or the HDR changes (scan-out redraws). */
   paletteVersion = 0;
 
   private readonly clock: Clock;
@@ -214,7 +213,6 @@ export class CirrusVga extends PciFunction implements BltRegisterFile {
     this.palette.fill(0);
     this.hiddenPalette.fill(0);
     this.dacReadIndex = this.dacWriteIndex = this.dacSubIndex = this.dacState = 0;
-    this.pelMask = 0xff;
     this.sr[0x06] = 0x0f; // extensions locked
     this.sr[0x0f] = 0x98; // 64-bit DRAM bus, bank switching: cirrusfb reads 4 MiB
     this.sr[0x15] = 0x04;
@@ -502,18 +500,21 @@ export class CirrusVga extends PciFunction implements BltRegisterFile {
       this.hiddenDacReads = 0;
       return this.hiddenDac;
     }
-    return this.pelMask;
+    return 0xff;
   }
 
   /**
-   * After exactly four reads a write goes to the HDR. Any other write sets the pixel mask; QEMU
-   * drops it instead, the chip keeps it (cirrusfb writes 0xFF there, so both agree for Linux).
+   * After exactly four reads a write goes to the HDR; any other write is dropped. As in QEMU,
+   * 0x3C6 is not a pixel mask here (reads give 0xFF, what cirrusfb always writes there): with
+   * QEMU's count starting used up, cirrusfb's first HDR write after reset misses, and storing
+   * it as a mask would blank 8-bit modes until the driver's second pass.
    */
   private writeHiddenDac(value: number): void {
-    if (this.hiddenDacReads === 4) this.hiddenDac = value;
-    else this.pelMask = value;
+    if (this.hiddenDacReads === 4) {
+      this.hiddenDac = value;
+      this.paletteVersion++;
+    }
     this.hiddenDacReads = 0;
-    this.paletteVersion++;
   }
 
   private writePalette(value: number): void {
