@@ -520,22 +520,49 @@ export class CirrusBlt {
       let bit = 0x80 >> srcSkip;
       let bits = sb[src++ & sm]! ^ invert;
       let d = dst + dstSkip;
-      for (let x = dstSkip; x < w; x += pw) {
-        if (bit === 0) {
-          bit = 0x80;
-          bits = sb[src++ & sm]! ^ invert;
+      const fast = this.plainRow(d, w - dstSkip);
+      if (fast === 2) {
+        // Console text at 16 bpp: whole pixels straight into display memory.
+        const u16 = this.vram.u16;
+        let i = (d & this.vram.mask) >> 1;
+        for (let x = dstSkip; x < w; x += 2) {
+          if (bit === 0) {
+            bit = 0x80;
+            bits = sb[src++ & sm]! ^ invert;
+          }
+          if (!transparent) u16[i] = bits & bit ? this.fg : this.bg;
+          else if (bits & bit) u16[i] = only;
+          i++;
+          bit >>= 1;
         }
-        if (transparent) {
-          if (bits & bit) this.put(d, only);
-        } else {
-          this.put(d, bits & bit ? this.fg : this.bg);
+      } else {
+        for (let x = dstSkip; x < w; x += pw) {
+          if (bit === 0) {
+            bit = 0x80;
+            bits = sb[src++ & sm]! ^ invert;
+          }
+          if (transparent) {
+            if (bits & bit) this.put(d, only);
+          } else {
+            this.put(d, bits & bit ? this.fg : this.bg);
+          }
+          d += pw;
+          bit >>= 1;
         }
-        d += pw;
-        bit >>= 1;
       }
       this.vram.markRange(dst, w);
       dst += this.dstPitch;
     }
+  }
+
+  /**
+   * 2 when a line of `bytes` from `addr` can be written as whole 16-bit pixels with no raster
+   * operation and no wrap (the common console case), else 0.
+   */
+  private plainRow(addr: number, bytes: number): number {
+    if (this.rop !== ROP_SRC || this.pw !== 2 || (addr & 1) !== 0) return 0;
+    const a = addr & this.vram.mask;
+    return a + bytes <= this.vram.mask + 1 ? 2 : 0;
   }
 
   private patternExpand(dst: number, src: number, height: number, patternY: number): void {
@@ -552,15 +579,28 @@ export class CirrusBlt {
       const bits = sb[(src + py) & sm]! ^ invert;
       let pos = 7 - srcSkip;
       let d = dst + dstSkip;
-      for (let x = dstSkip; x < w; x += pw) {
-        const set = (bits >> pos) & 1;
-        if (transparent) {
-          if (set) this.put(d, only);
-        } else {
-          this.put(d, set ? this.fg : this.bg);
+      if (this.plainRow(d, w - dstSkip) === 2) {
+        // cirrusfb's rectangle fill at 16 bpp.
+        const u16 = this.vram.u16;
+        let i = (d & this.vram.mask) >> 1;
+        for (let x = dstSkip; x < w; x += 2) {
+          const set = (bits >> pos) & 1;
+          if (!transparent) u16[i] = set ? this.fg : this.bg;
+          else if (set) u16[i] = only;
+          i++;
+          pos = (pos - 1) & 7;
         }
-        d += pw;
-        pos = (pos - 1) & 7;
+      } else {
+        for (let x = dstSkip; x < w; x += pw) {
+          const set = (bits >> pos) & 1;
+          if (transparent) {
+            if (set) this.put(d, only);
+          } else {
+            this.put(d, set ? this.fg : this.bg);
+          }
+          d += pw;
+          pos = (pos - 1) & 7;
+        }
       }
       this.vram.markRange(dst, w);
       py = (py + 1) & 7;
