@@ -110,6 +110,15 @@ describe("Debian's kernel on the Cirrus card", () => {
     const log = s.waitFor('odtab# ', 120);
     expect(log).toMatch(/cirrusfb 0000:00:12\.0: Cirrus Logic chipset on PCI bus, RAM \(4096 kB\) at 0x10000000/);
     expect(log).toContain('Console: switching to colour frame buffer device 40x30');
+    // The registers cirrusfb left, as QEMU 7.2 traced them (malta-hw.md 4.10; SR02 holds the
+    // four plane bits of the 0xFF written).
+    const v = s.machine.vga;
+    const crtc = [0x2d, 0x27, 0x28, 0x92, 0x2b, 0x91, 0x0a, 0x3e, -1, 0xc0, -1, -1, 0x00, 0x00, -1, -1, 0xe9, 0x6b, 0xdf, 0x50, -1, 0xe0, 0x0a, 0xc3, 0xff, -1, 0x80, 0x22, -1, 0x00];
+    crtc.forEach((want, i) => want >= 0 && expect(v.cr[i], `CR${i.toString(16)}`).toBe(want));
+    expect([0x01, 0x02, 0x03, 0x04, 0x07, 0x0e, 0x1e, 0x1f].map((i) => v.sr[i])).toEqual([0x01, 0x0f, 0x00, 0x0a, 0xa7, 0x33, 0x3b, 0x2d]);
+    expect([0x05, 0x06, 0x0b].map((i) => v.gr[i])).toEqual([0x40, 0x01, 0x28]);
+    expect([v.misc, v.hiddenDac, v.ar[0x10], v.ar[0x12]]).toEqual([0x0f, 0xc1, 0x01, 0x0f]);
+
     printOnTty1(s, TEXT.slice(0, 40), 'odtab# ');
     const f = s.machine.refreshDisplay();
     savePng(f, 'boot-debian-320x240.png');
