@@ -334,7 +334,10 @@ export class Cpu {
     clock.cycles = end;
     // Leave the block, at the handler's end, when it went elsewhere (a nested exception) or when
     // the entry it replaced mapped this code: then the fetch after ERET misses in its turn.
-    if (this.pc !== back || (this.status & (ST_EXL | ST_ERL)) !== 0 || this.delay || this.rmap[back >>> 12] !== codePage) {
+    if (
+      this.pc !== back || (this.status & (ST_EXL | ST_ERL)) !== 0 || this.delay ||
+      (!this.fetchRefill && this.rmap[back >>> 12] !== codePage)
+    ) {
       this.excRaised = true;
       return -1;
     }
@@ -356,6 +359,8 @@ export class Cpu {
 
   /** Set while a translated block's access takes the slow path (see refillAndRetry). */
   private refillInPlace = false;
+  /** ... and while the dispatcher translates an instruction fetch the same way. */
+  private fetchRefill = false;
   /** TLB refills served inside a translated block (statistics). */
   refillsInPlace = 0;
 
@@ -656,8 +661,34 @@ export class Cpu {
             }
             continue;
           }
-        } else {
-          unmapped = true; // not in the software TLB: the interpreter's fetch maps it (or faults)
+        } else if ((pc & 3) === 0) {
+          // Not in the software TLB: translate the fetch here, a TLB refill served in place as a
+          // block's would be, then look for the block again.
+          const served = this.refillsInPlace;
+          clock.cycles = now + 1; // a fetch that faults takes a cycle, as in the interpreter
+          this.excPc = pc;
+          this.excDelay = false;
+          this.excRaised = false;
+          this.refillInPlace = true;
+          this.fetchRefill = true;
+          const pa = this.translate(pc, false);
+          this.refillInPlace = false;
+          this.fetchRefill = false;
+          if (pa < 0) {
+            now = clock.cycles;
+            pc = this.pc;
+            npc = this.npc;
+            delay = false;
+            rmap = this.rmap;
+            wmap = this.wmap;
+            deadline = now;
+            continue;
+          }
+          // After a refill in place the clock has also counted the instruction: not yet.
+          now = this.refillsInPlace !== served ? clock.cycles - 1 : now;
+          clock.cycles = now;
+          if (rmap[pc >>> 12] > 0) continue;
+          unmapped = true; // not RAM (or unmapped under ERL): the interpreter fetches it
         }
       }
 
