@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../clock';
 import type { PhysicalMemory } from '../memory/physical';
 import {
-  CAUSE_BD, CAUSE_IV, CAUSE_TI, type CpuModel, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_INT, EXC_MOD,
+  CAUSE_BD, CAUSE_IV, CAUSE_TI, type CpuModel, ENTRYLO_MASK, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_INT, EXC_MOD,
   EXC_OV, EXC_RI, EXC_SYS, EXC_TLBL, EXC_TLBS, EXC_TR, EXC_FPE, MODELS, type ModelInfo, ST_BEV, ST_CU0,
   ST_CU1, ST_ERL, ST_EXL, ST_FR, ST_IE, ST_UM,
 } from './cp0';
@@ -470,8 +470,8 @@ export class Cpu {
   writeCp0(reg: number, sel: number, v: number): void {
     switch ((reg << 3) | sel) {
       case 0 << 3: this.index = (this.index & 0x80000000) | (v & (TLB_ENTRIES - 1)); return;
-      case 2 << 3: this.entryLo0 = v & 0x3fffffff; return;
-      case 3 << 3: this.entryLo1 = v & 0x3fffffff; return;
+      case 2 << 3: this.entryLo0 = v & ENTRYLO_MASK; return;
+      case 3 << 3: this.entryLo1 = v & ENTRYLO_MASK; return;
       case 4 << 3: this.context = (this.context & 0x007ffff0) | (v & 0xff800000); return;
       case 5 << 3: this.pageMask = v & 0x1fffe000; return;
       case 6 << 3: this.wired = v & (TLB_ENTRIES - 1); return;
