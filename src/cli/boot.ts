@@ -77,7 +77,7 @@ export async function boot(opts: BootOptions): Promise<number> {
   let composed: BlockDevice | undefined;
   if (builtin && !opts.hda) {
     try {
-      composed = composeBuiltinDisk(status);
+      composed = composeBuiltinDisk();
     } catch (e) {
       closeBootDisks(disks);
       throw e;
@@ -111,6 +111,13 @@ export async function boot(opts: BootOptions): Promise<number> {
     closeBootDisks(disks);
     if (e instanceof BadImageError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
+  }
+  // Said once the machine exists, so a boot refused for another reason says that one thing only.
+  if (composed) {
+    status(
+      `boot disk: the built-in rootfs.bin and local/ on a ${formatSize(composed.sectors * 512)} FAT${planFormat(composed.sectors).fatBits} disk in memory; ` +
+        `the guest's changes to it are lost at exit (to keep them: odtab disk create sd.img --builtin, then odtab boot --hda sd.img)`,
+    );
   }
   if (input) machine.sendSerial(input);
 
@@ -222,9 +229,9 @@ export async function boot(opts: BootOptions): Promise<number> {
 
 /**
  * The built-in guest's boot disk, put together in memory from rootfs.bin and local/ by odtab's
- * FAT code, as `odtab disk create --builtin` would make it. Says once where it lives.
+ * FAT code, as `odtab disk create --builtin` makes it.
  */
-function composeBuiltinDisk(status: (line: string) => void): BlockDevice {
+function composeBuiltinDisk(): BlockDevice {
   const parts = readBuiltinDiskParts();
   let disk;
   try {
@@ -233,10 +240,6 @@ function composeBuiltinDisk(status: (line: string) => void): BlockDevice {
     if (e instanceof FatError) throw new UsageError(`cannot compose the built-in boot disk: ${e.message}`);
     throw e;
   }
-  status(
-    `boot disk: the built-in rootfs.bin and local/ on a ${formatSize(DEFAULT_BOOT_DISK_BYTES)} FAT${planFormat(DEFAULT_BOOT_DISK_BYTES / 512).fatBits} disk in memory; ` +
-      `the guest's changes to it are lost at exit (to keep them: odtab disk create sd.img --builtin, then odtab boot --hda sd.img)`,
-  );
   return disk;
 }
 
