@@ -6,8 +6,9 @@
  * odtab exits, also when it is killed.
  *
  * Two guests: a hand-assembled kernel (helpers/cli-disk-kernel.ts) that reads and writes a
- * sector by PIO, and the built-in Debian guest, whose initrd has no ATA driver: there the test
- * checks the PCI side of the boot log and reads the drives' registers through /dev/port.
+ * sector by PIO, and Debian's kernel with its plain initrd (no boot=, no ATA driver loaded):
+ * there the test checks the PCI side of the boot log and reads the drives' registers through
+ * /dev/port. The built-in guest's OpenDingux boot from these disks is in opendingux-*.test.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { diskKernel } from './helpers/cli-disk-kernel';
 import { HAVE_FAT_TOOLS, NEEDS_TOOLS, fsckProblems, mkfsImage, run, tempDir } from './helpers/fat-tools';
+import { GUEST_DIR } from './helpers/guest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const tmp = tempDir('cli-boot-disks');
@@ -191,7 +193,9 @@ describe('odtab boot --hda/--hdb: bad input exits 2 with one line, images untouc
 
   it.skipIf(!HAVE_FAT_TOOLS)(`boot disk without a rootfs: built-in guest, boot= on the command line, loop0= in the kernel${NEEDS_TOOLS}`, () => {
     const image = fatImage({ 'readme.txt': 'no rootfs here\n' });
-    expectRefused(['--hda', image], [image], /disk image '.*': no 'rootfs\.bin' or 'rootfs\.squashfs' in the root directory/);
+    // The built-in guests' command lines name rootfs.bin (loop0=/boot/rootfs.bin).
+    expectRefused(['--hda', image], [image], /disk image '.*': no 'rootfs\.bin' in the root directory/);
+    expectRefused(['--guest', 'debian', '--hda', image], [image], /disk image '.*': no 'rootfs\.bin' in the root directory/);
     const append = 'console=ttyS0 boot=/dev/sda loop0=/boot/rootfs.bin root=/dev/loop0';
     expectRefused(['--kernel', kernels.once(), '--append', append, '--hda', image], [image], /no 'rootfs\.bin' in the root directory/);
     // The kernel's own command line names the file; --append comes first and so wins.
@@ -332,13 +336,20 @@ function registers(stdout: string, label: string): string[] {
   return m[1]!.trim().split(' ');
 }
 
-describe('odtab boot --hda/--hdb with the built-in guest', () => {
+/** Debian's kernel and initrd with the plain command line: a busybox shell that leaves the disks alone. */
+const DEBIAN_PLAIN = [
+  '--kernel', GUEST_DIR + 'vmlinux.gz',
+  '--initrd', GUEST_DIR + 'initrd.gz',
+  '--append', JSON.parse(readFileSync(GUEST_DIR + 'manifest.json', 'utf8')).cmdline,
+];
+
+describe("odtab boot --hda/--hdb with Debian's plain guest", () => {
   it.skipIf(!HAVE_FAT_TOOLS)(`the disks are on the PIIX4 IDE's primary channel; odtab writes nothing to them${NEEDS_TOOLS}`, () => {
     const hda = createdDisk();
     const hdb = fatImage({ 'apps.txt': 'a second disk\n' });
     const before = [sha(hda), sha(hdb)];
     const input = file('probe.txt', PROBE);
-    const r = odtab(['boot', '--no-realtime', '--hda', hda, '--hdb', hdb, '--input', input, '--timeout', '250']);
+    const r = odtab(['boot', '--no-realtime', ...DEBIAN_PLAIN, '--hda', hda, '--hdb', hdb, '--input', input, '--timeout', '250']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     // Linux finds the PIIX4 IDE function and gives its bus-master block (BAR 4) an I/O range.
@@ -354,7 +365,7 @@ describe('odtab boot --hda/--hdb with the built-in guest', () => {
     expect([sha(hda), sha(hdb)]).toEqual(before);
 
     // --hda alone with --snapshot: no slave (status 00h), the image unchanged.
-    const alone = odtab(['boot', '--no-realtime', '--snapshot', '--hda', hda, '--input', input, '--timeout', '250']);
+    const alone = odtab(['boot', '--no-realtime', ...DEBIAN_PLAIN, '--snapshot', '--hda', hda, '--input', input, '--timeout', '250']);
     expect(alone.code, alone.stderr).toBe(0);
     expect(registers(alone.stdout, 'MASTER')[5]).toBe('50');
     expect(registers(alone.stdout, 'SLAVE')[5]).toBe('00');

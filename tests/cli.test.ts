@@ -84,13 +84,15 @@ describe('odtab boot: bad input exits 2 with one clear line', () => {
     expectBadInput(odtab(['boot', '--kernel', k, '--initrd', big, '--mem', '32']), /initrd.*do not fit/);
   });
   it('kernel larger than RAM', () => {
-    expectBadInput(odtab(['boot', '--mem', '16']), /does not fit in 16 MiB/);
+    expectBadInput(odtab(['boot', '--guest', 'debian', '--mem', '16']), /does not fit in 16 MiB/);
   });
   it('bad options', () => {
     expectBadInput(odtab(['boot', '--cpu', 'r4000']), /--cpu must be 24Kf or 4KEc/);
     expectBadInput(odtab(['boot', '--mem', 'lots']), /--mem/);
     expectBadInput(odtab(['boot', '--bogus']), /bogus/);
     expectBadInput(odtab(['frobnicate']), /unknown command/);
+    expectBadInput(odtab(['boot', '--guest', 'gcw0']), /--guest must be odtab or debian, not 'gcw0'/);
+    expectBadInput(odtab(['boot', '--guest', 'debian', '--kernel', file('k', elfHeader({}))]), /--guest .* does not go with --kernel/);
   });
 });
 
@@ -98,7 +100,7 @@ describe('odtab boot: options', () => {
   it('--help documents the options', () => {
     const r = odtab(['boot', '--help']);
     expect(r.code).toBe(0);
-    for (const o of ['--kernel', '--initrd', '--append', '--mem', '--cpu', '--until', '--timeout', '--input', '--realtime', '--trace']) {
+    for (const o of ['--guest', '--kernel', '--initrd', '--append', '--mem', '--cpu', '--until', '--timeout', '--input', '--realtime', '--trace']) {
       expect(r.stdout).toContain(o);
     }
   });
@@ -112,17 +114,32 @@ describe('odtab boot: options', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/timeout after 1 s/);
   });
-  it('--input types into the shell and poweroff -f ends the process with 0', () => {
+  it('--input types into the built-in guest\'s shell and poweroff -f ends the process with 0', () => {
     const input = file('input', 'uname -m\necho $((6*7))\npoweroff -f\n');
     const r = odtab(['boot', '--no-realtime', '--input', input, '--timeout', '250']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/uname -m\r?\nmips\r?\n/);
+    // Without --hda the boot disk is composed in memory, and odtab says so once.
+    expect(r.stderr).toMatch(/^odtab: boot disk: the built-in rootfs\.bin and local\/ on a 64 MiB FAT16 disk in memory; the guest's changes to it are lost at exit \(to keep them: odtab disk create sd\.img --builtin, then odtab boot --hda sd\.img\)\n$/);
+    expect(r.stdout).toMatch(/opendingux:\/boot\/local\/home # (\x1b\[6n)?uname -m\r?\nmips\r?\n/);
     expect(r.stdout).toMatch(/\r?\n42\r?\n/);
     expect(r.stdout).toContain('reboot: Power down');
   });
-  it('--append reaches the kernel command line', () => {
-    const more = odtab(['boot', '--no-realtime', '--append', 'console=ttyS0 lpj=400000 odtab.marker=1', '--until', 'odtab.marker=1', '--timeout', '200']);
-    expect(more.code).toBe(0);
-    expect(more.stdout).toMatch(/Kernel command line: rd_start=0x[0-9a-f]+ rd_size=\d+ console=ttyS0 lpj=400000 odtab.marker=1/);
+  it('--append goes after the built-in guest\'s own command line', () => {
+    const od = odtab(['boot', '--no-realtime', '--append', 'odtab.marker=1', '--until', 'odtab.marker=1', '--timeout', '200']);
+    expect(od.code).toBe(0);
+    // odtab's kernel: lpj= from odtab, the user's line, the console Malta adds, then the built-in line.
+    expect(od.stdout).toContain('Kernel command line: lpj=1000000 odtab.marker=1 console=ttyS0,38400n8r boot=/dev/sda loop0=/boot/rootfs.bin root=/dev/loop0');
+    const debian = odtab(['boot', '--guest', 'debian', '--no-realtime', '--append', 'odtab.marker=2', '--until', 'odtab.marker=2', '--timeout', '200']);
+    expect(debian.code).toBe(0);
+    expect(debian.stdout).toMatch(
+      /Kernel command line: rd_start=0x[0-9a-f]+ rd_size=\d+ console=ttyS0 nokaslr lpj=400000 cryptomgr\.notests boot=\/dev\/sda loop0=\/boot\/rootfs\.bin root=\/dev\/loop0 odtab\.marker=2/,
+    );
+  });
+  it('--kernel and --append boot exactly what is given (Debian\'s plain guest, no disk)', () => {
+    const append = 'console=ttyS0 nokaslr lpj=400000 cryptomgr.notests odtab.marker=3';
+    const r = odtab(['boot', '--no-realtime', '--kernel', GUEST_DIR + 'vmlinux.gz', '--initrd', GUEST_DIR + 'initrd.gz', '--append', append, '--until', 'Run /init as init process', '--timeout', '250']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(new RegExp(`Kernel command line: rd_start=0x[0-9a-f]+ rd_size=\\d+ ${append}\r?\n`));
   });
 });

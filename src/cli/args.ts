@@ -3,7 +3,13 @@ import { parseArgs } from 'node:util';
 /** A problem with what the user gave us: the CLI prints it as one line and exits with code 2. */
 export class UsageError extends Error {}
 
+/** The built-in guests (see builtin-guest.ts): odtab's own kernel, or Debian's with its initrd. */
+export const GUEST_NAMES = ['odtab', 'debian'] as const;
+export type GuestName = (typeof GUEST_NAMES)[number];
+
 export interface BootOptions {
+  /** Which built-in guest to boot when no --kernel is given. */
+  guest?: GuestName;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -25,13 +31,17 @@ export interface BootOptions {
 export const BOOT_HELP = `Usage: odtab boot [options]
 
 Boot the MIPS Malta machine with the serial console (ttyS0) on this terminal, like
-qemu-system-mipsel -M malta -nographic. With no --kernel it boots the built-in guest.
+qemu-system-mipsel -M malta -nographic. With no --kernel it boots the built-in guest the
+OpenDingux way: odtab's kernel loop-mounts rootfs.bin from a FAT boot disk (--hda, or one
+composed in memory from the built-in rootfs.bin and local/) and gives a root shell.
 Type Ctrl-A x to quit; Ctrl-A Ctrl-A sends a Ctrl-A to the guest.
 
 Options:
+  --guest NAME        built-in guest to boot without --kernel: odtab (default: odtab's own kernel)
+                      or debian (Debian's Malta kernel and initrd.gz, same disk, same flow)
   --kernel FILE       kernel ELF (vmlinux, or Debian's self-decompressing vmlinuz; .gz is unpacked)
   --initrd FILE       initial ramdisk, placed below the top of low RAM as QEMU does
-  --append TEXT       kernel command line (default for the built-in guest: its manifest's)
+  --append TEXT       kernel command line (the built-in guests add it after their own)
   --hda FILE          raw disk image as the primary master IDE disk (Linux's /dev/sda)
   --hdb FILE          raw disk image as the primary slave (/dev/sdb)
   --snapshot          keep the guest's disk writes in memory: the image files stay unchanged
@@ -50,7 +60,9 @@ Options:
   -h, --help          show this help
 
 Disks behave like QEMU's -hda/-hdb: the guest's writes go to the file (flushed before odtab
-exits) and are there on the next boot, unless --snapshot. Before booting, the --hda disk must be
+exits) and are there on the next boot, unless --snapshot. The built-in guest's disk without
+--hda lives in memory and is gone at exit: odtab disk create sd.img --builtin makes one to keep
+(then --hda sd.img). Before booting, the --hda disk must be
 a sound FAT image holding a squashfs rootfs.bin when the boot looks for one (the built-in guest,
 a boot=/loop0= command line, or a kernel with one built in); otherwise a FAT disk must be sound
 and a disk that is not FAT is attached as it is. Make disks with odtab disk create.
@@ -67,6 +79,7 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
       strict: true,
       allowPositionals: false,
       options: {
+        guest: { type: 'string' },
         kernel: { type: 'string' },
         initrd: { type: 'string' },
         append: { type: 'string' },
@@ -111,7 +124,14 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
   if (v.until === '') throw new UsageError('--until needs a non-empty text');
   if (v.hda === '') throw new UsageError('--hda needs a file name');
   if (v.hdb === '') throw new UsageError('--hdb needs a file name');
+  let guest: GuestName | undefined;
+  if (v.guest !== undefined) {
+    guest = GUEST_NAMES.find((g) => g === v.guest?.toLowerCase());
+    if (!guest) throw new UsageError(`--guest must be ${GUEST_NAMES.join(' or ')}, not '${v.guest}'`);
+    if (v.kernel !== undefined) throw new UsageError('--guest picks a built-in guest; it does not go with --kernel');
+  }
   return {
+    guest,
     kernel: v.kernel,
     initrd: v.initrd,
     append: v.append,

@@ -5,7 +5,12 @@ import type { CpuTracer } from '../emu/cpu/cpu';
 import { EXC_NAMES } from '../emu/cpu/cp0';
 import { type BootOptions, UsageError } from './args';
 import { type BootDisks, bootDiskNeeds, closeBootDisks, openBootDisks } from './boot-disks';
-import { builtinGuestDir, readImage, readManifest, unpackKernel } from './images';
+import { readImage, unpackKernel } from './images';
+import { BUILTIN_DISK_LABEL, builtinBoot, readBuiltinDiskParts } from './builtin-guest';
+import type { BlockDevice } from '../storage/block-device';
+import { DEFAULT_BOOT_DISK_BYTES, composeBootDisk } from '../storage/boot-disk';
+import { FatError, planFormat } from '../storage/fat';
+import { formatSize } from './size';
 import { OutputMatcher } from './output-matcher';
 
 export const EXIT_OK = 0;
@@ -56,19 +61,28 @@ export async function boot(opts: BootOptions): Promise<number> {
   let kernelPath = opts.kernel;
   let initrdPath = opts.initrd;
   let append = opts.append;
-  if (!kernelPath) {
-    const dir = builtinGuestDir();
-    const manifest = readManifest(dir);
-    kernelPath = dir + 'vmlinux.gz';
-    initrdPath ??= dir + 'initrd.gz';
-    append ??= manifest.cmdline;
+  const builtin = !opts.kernel;
+  if (builtin) {
+    const guest = builtinBoot(opts.guest ?? 'odtab', opts.append);
+    kernelPath = guest.kernelPath;
+    initrdPath ??= guest.initrdPath;
+    append = guest.append;
   }
-  const kernel = unpackKernel(readImage(kernelPath, 'kernel'), kernelPath);
+  const kernel = unpackKernel(readImage(kernelPath!, 'kernel'), kernelPath!);
   const initrd = initrdPath ? readImage(initrdPath, 'initrd') : undefined;
   const input = opts.input ? readImage(opts.input, 'input file') : undefined;
-  const needs = bootDiskNeeds({ builtinGuest: !opts.kernel, append: append ?? '', kernel });
+  const needs = bootDiskNeeds({ builtinGuest: builtin, append: append ?? '', kernel });
   const disks = openBootDisks({ hda: opts.hda, hdb: opts.hdb, snapshot: opts.snapshot }, needs, status);
-  // The built-in guest still boots without a disk; another kernel asking for one will not.
+  // The built-in guest without --hda boots a disk composed in memory from its parts.
+  let composed: BlockDevice | undefined;
+  if (builtin && !opts.hda) {
+    try {
+      composed = composeBuiltinDisk();
+    } catch (e) {
+      closeBootDisks(disks);
+      throw e;
+    }
+  }
   if (opts.kernel && needs.rootfs && !opts.hda) {
     status(`the kernel command line boots from a disk (boot=/loop0=) but no --hda is given`);
   }
@@ -79,14 +93,14 @@ export async function boot(opts: BootOptions): Promise<number> {
   try {
     machine = new Machine({
       kernel,
-      kernelName: kernelPath.split('/').pop() ?? 'vmlinux',
+      kernelName: kernelPath!.split('/').pop() ?? 'vmlinux',
       initrd,
       commandLine: append ?? '',
       memMiB: opts.mem,
       cpu: opts.cpu,
       jit: opts.jit,
       rtcEpochSeconds: Math.floor(Date.now() / 1000),
-      hda: disks.hda,
+      hda: disks.hda ?? composed,
       hdb: disks.hdb,
       onSerial: (b) => {
         pending.push(b);
@@ -97,6 +111,13 @@ export async function boot(opts: BootOptions): Promise<number> {
     closeBootDisks(disks);
     if (e instanceof BadImageError || e instanceof RangeError) throw new UsageError(e.message);
     throw e;
+  }
+  // Said once the machine exists, so a boot refused for another reason says that one thing only.
+  if (composed) {
+    status(
+      `boot disk: the built-in rootfs.bin and local/ on a ${formatSize(composed.sectors * 512)} FAT${planFormat(composed.sectors).fatBits} disk in memory; ` +
+        `the guest's changes to it are lost at exit (to keep them: odtab disk create sd.img --builtin, then odtab boot --hda sd.img)`,
+    );
   }
   if (input) machine.sendSerial(input);
 
@@ -204,6 +225,22 @@ export async function boot(opts: BootOptions): Promise<number> {
     }
   }
   return code;
+}
+
+/**
+ * The built-in guest's boot disk, put together in memory from rootfs.bin and local/ by odtab's
+ * FAT code, as `odtab disk create --builtin` makes it.
+ */
+function composeBuiltinDisk(): BlockDevice {
+  const parts = readBuiltinDiskParts();
+  let disk;
+  try {
+    disk = composeBootDisk(parts, { size: DEFAULT_BOOT_DISK_BYTES, label: BUILTIN_DISK_LABEL });
+  } catch (e) {
+    if (e instanceof FatError) throw new UsageError(`cannot compose the built-in boot disk: ${e.message}`);
+    throw e;
+  }
+  return disk;
 }
 
 /**

@@ -16,7 +16,9 @@ import {
   validateLongName,
 } from '../storage/fat';
 import { FileDisk } from '../storage/node/file-disk';
+import { DEFAULT_BOOT_DISK_BYTES, writeBootDisk } from '../storage/boot-disk';
 import { UsageError } from './args';
+import { BUILTIN_DISK_LABEL, readBuiltinDiskParts } from './builtin-guest';
 import { hostReason } from './disk-image';
 import { formatSize, parseSize } from './size';
 
@@ -28,6 +30,7 @@ and are case-insensitive, as on FAT.
 
 Commands:
   create IMAGE --size SIZE [--rootfs FILE] [--local DIR]   make a new OpenDingux-style disk
+  create IMAGE --builtin [--size SIZE]     the built-in guest's boot disk, to keep (--hda)
   ls IMAGE [PATH]                list a directory (or one file): size, date, name
   add IMAGE FILE... DEST         copy host files or directories into the image
   cat IMAGE PATH...              write files from the image to standard output
@@ -42,6 +45,7 @@ Exit codes: 0 done, 2 bad input or a disk that cannot be used (one line on stder
 
 const HELP: Record<string, string> = {
   create: `Usage: odtab disk create IMAGE --size SIZE [--rootfs FILE] [--local DIR] [options]
+       odtab disk create IMAGE --builtin [--size SIZE] [options]
 
 Make a new disk image laid out like an OpenDingux SD card: FAT on the whole disk (FAT12/16
 below 512 MiB, FAT32 from there, chosen as mkfs.vfat chooses for that size), holding the root
@@ -49,7 +53,12 @@ file system as rootfs.bin and a local/ folder with apps/, home/ and etc/ (always
 no --local: the guest's /usr/local is /boot/local, root's home is local/home and its boot
 scripts are local/etc/init.d). The image file is sparse and is written only when complete.
 
+With --builtin it is the disk odtab boot composes in memory for the built-in guest (its
+rootfs.bin and local/ skeleton, label ODTAB, 64M unless --size), so that the guest's changes
+can be kept: odtab boot --hda IMAGE.
+
 Options:
+  --builtin           store the built-in guest's rootfs.bin and local/ (not with --rootfs/--local)
   --size SIZE         size of the image: a number of bytes or with K, M, G suffix (64M, 1G)
   --rootfs FILE       squashfs root file system to store as rootfs.bin
   --rootfs-name NAME  store it under this name instead (e.g. rootfs.squashfs)
@@ -320,14 +329,19 @@ function createCommand(argv: string[]): number {
     label: { type: 'string' },
     fat: { type: 'string' },
     force: { type: 'boolean' },
+    builtin: { type: 'boolean' },
   });
   if (p === 'help') return help('create');
   const { values: v, positionals } = p;
   needPositionals('create', positionals, 1, 'an IMAGE file name');
   if (positionals.length > 1) throw new UsageError(`disk create takes one IMAGE, not '${positionals.slice(1).join(' ')}'`);
   const image = positionals[0];
-  if (v.size === undefined) throw new UsageError('disk create needs --size (for example --size 64M)');
-  const size = parseSize(v.size as string);
+  if (v.builtin) {
+    const other = ['rootfs', 'rootfs-name', 'local'].find((o) => v[o] !== undefined);
+    if (other) throw new UsageError(`--builtin brings its own rootfs and local/; it does not go with --${other}`);
+  }
+  if (v.size === undefined && !v.builtin) throw new UsageError('disk create needs --size (for example --size 64M)');
+  const size = v.size === undefined ? DEFAULT_BOOT_DISK_BYTES : parseSize(v.size as string);
   let fatBits: 12 | 16 | 32 | undefined;
   if (v.fat !== undefined) {
     if (!['12', '16', '32'].includes(v.fat as string)) throw new UsageError(`--fat must be 12, 16 or 32, not '${v.fat}'`);
@@ -340,6 +354,7 @@ function createCommand(argv: string[]): number {
     throw new UsageError(`--size ${v.size}: ${(e as Error).message}`);
   }
   if (!v.force && existsSync(image)) throw new UsageError(`'${image}' already exists (use --force to replace it)`);
+  if (v.builtin) return createBuiltin(image, size, fatBits, (v.label as string | undefined) ?? BUILTIN_DISK_LABEL);
 
   // Everything to store, checked before the image file is made.
   const items: HostItem[] = [];
@@ -388,6 +403,41 @@ function createCommand(argv: string[]): number {
         `${v.rootfs !== undefined ? ` (${rootfsName} ${formatSize(items.find((i) => i.path === rootfsName)!.size)})` : ''}` +
         `, ${formatSize(vol.freeBytes)} free\n`,
     );
+    return 0;
+  } catch (e) {
+    throw fatFailure(image, e);
+  } finally {
+    if (!ok) {
+      disk.close();
+      try {
+        unlinkSync(temp);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+/** `create --builtin`: the composition odtab boot does in memory, into a file. */
+function createBuiltin(image: string, size: number, fatBits: 12 | 16 | 32 | undefined, label: string): number {
+  const parts = readBuiltinDiskParts();
+  const temp = join(dirname(image), `.${basename(image)}.odtab-${process.pid}.tmp`);
+  let disk: FileDisk;
+  try {
+    disk = FileDisk.create(temp, size, { overwrite: true });
+  } catch (e) {
+    throw new UsageError(`cannot create '${image}': ${hostReason(e)}`);
+  }
+  let ok = false;
+  try {
+    const vol = writeBootDisk(disk, parts, { fatBits, label });
+    disk.flushSync();
+    disk.close();
+    renameSync(temp, image);
+    ok = true;
+    const files = (parts.rootfs ? 1 : 0) + (parts.local?.length ?? 0);
+    const rootfs = parts.rootfs ? ` (${parts.rootfsName ?? 'rootfs.bin'} ${formatSize(parts.rootfs.length)})` : '';
+    process.stdout.write(`${image}: ${formatSize(size)} FAT${vol.fatBits}, built-in guest, ${plural(files, 'file')}${rootfs}, ${formatSize(vol.freeBytes)} free\n`);
     return 0;
   } catch (e) {
     throw fatFailure(image, e);

@@ -9,8 +9,16 @@ export function builtinGuestDir(): string {
 }
 
 export interface GuestManifest {
+  /** Debian's kernel with initrd.gz: the plain shell (no disk). */
   cmdline: string;
+  /** Debian's kernel with initrd.gz, booting the disk the OpenDingux way. */
+  diskCmdline: string;
   kernelRelease?: string;
+  /** odtab's own kernel: its file and the -append it wants (its OpenDingux line is built in). */
+  odtabKernel: { file: string; release: string; builtinCmdline: string; cmdline: string };
+  rootfs: { file: string; bootPath: string };
+  /** The boot disk's local/ skeleton: its folder here and the folders it must have. */
+  local: { dir: string; dirs: string[]; files: { path: string; size: number; sha256: string }[] };
   files: Record<string, { size: number; sha256: string }>;
 }
 

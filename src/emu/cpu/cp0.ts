@@ -11,6 +11,26 @@ export const ST_FR = 1 << 26;
 export const ST_CU0 = 1 << 28;
 export const ST_CU1 = 1 << 29;
 
+/** Writable bits of EntryLo0/1 (PFN, C, D, V, G; no RI/XI) and of EPC (all). */
+export const ENTRYLO_MASK = 0x3fffffff;
+
+/**
+ * CP0 registers (number << 3 | select) that are plain fields of the Cpu, read and, where
+ * marked, written without side effects: the translator turns MFC0/MTC0 of these into field
+ * accesses instead of calls to readCp0/writeCp0.
+ */
+export const CP0_FIELDS: Record<number, { field: string; writeMask?: number }> = {
+  [2 << 3]: { field: 'entryLo0', writeMask: ENTRYLO_MASK },
+  [3 << 3]: { field: 'entryLo1', writeMask: ENTRYLO_MASK },
+  [4 << 3]: { field: 'context' },
+  [5 << 3]: { field: 'pageMask' },
+  [8 << 3]: { field: 'badVAddr' },
+  [10 << 3]: { field: 'entryHi' },
+  [12 << 3]: { field: 'status' },
+  [13 << 3]: { field: 'cause' },
+  [14 << 3]: { field: 'epc', writeMask: -1 },
+};
+
 export const CAUSE_BD = 1 << 31;
 export const CAUSE_TI = 1 << 30;
 export const CAUSE_IV = 1 << 23;

@@ -1,7 +1,7 @@
 import type { Clock, Timer } from '../clock';
 import type { PhysicalMemory } from '../memory/physical';
 import {
-  CAUSE_BD, CAUSE_IV, CAUSE_TI, type CpuModel, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_INT, EXC_MOD,
+  CAUSE_BD, CAUSE_IV, CAUSE_TI, type CpuModel, ENTRYLO_MASK, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_INT, EXC_MOD,
   EXC_OV, EXC_RI, EXC_SYS, EXC_TLBL, EXC_TLBS, EXC_TR, EXC_FPE, MODELS, type ModelInfo, ST_BEV, ST_CU0,
   ST_CU1, ST_ERL, ST_EXL, ST_FR, ST_IE, ST_UM,
 } from './cp0';
@@ -334,7 +334,10 @@ export class Cpu {
     clock.cycles = end;
     // Leave the block, at the handler's end, when it went elsewhere (a nested exception) or when
     // the entry it replaced mapped this code: then the fetch after ERET misses in its turn.
-    if (this.pc !== back || (this.status & (ST_EXL | ST_ERL)) !== 0 || this.delay || this.rmap[back >>> 12] !== codePage) {
+    if (
+      this.pc !== back || (this.status & (ST_EXL | ST_ERL)) !== 0 || this.delay ||
+      (!this.fetchRefill && this.rmap[back >>> 12] !== codePage)
+    ) {
       this.excRaised = true;
       return -1;
     }
@@ -356,6 +359,8 @@ export class Cpu {
 
   /** Set while a translated block's access takes the slow path (see refillAndRetry). */
   private refillInPlace = false;
+  /** ... and while the dispatcher translates an instruction fetch the same way. */
+  private fetchRefill = false;
   /** TLB refills served inside a translated block (statistics). */
   refillsInPlace = 0;
 
@@ -465,8 +470,8 @@ export class Cpu {
   writeCp0(reg: number, sel: number, v: number): void {
     switch ((reg << 3) | sel) {
       case 0 << 3: this.index = (this.index & 0x80000000) | (v & (TLB_ENTRIES - 1)); return;
-      case 2 << 3: this.entryLo0 = v & 0x3fffffff; return;
-      case 3 << 3: this.entryLo1 = v & 0x3fffffff; return;
+      case 2 << 3: this.entryLo0 = v & ENTRYLO_MASK; return;
+      case 3 << 3: this.entryLo1 = v & ENTRYLO_MASK; return;
       case 4 << 3: this.context = (this.context & 0x007ffff0) | (v & 0xff800000); return;
       case 5 << 3: this.pageMask = v & 0x1fffe000; return;
       case 6 << 3: this.wired = v & (TLB_ENTRIES - 1); return;
@@ -656,8 +661,34 @@ export class Cpu {
             }
             continue;
           }
-        } else {
-          unmapped = true; // not in the software TLB: the interpreter's fetch maps it (or faults)
+        } else if ((pc & 3) === 0) {
+          // Not in the software TLB: translate the fetch here, a TLB refill served in place as a
+          // block's would be, then look for the block again.
+          const served = this.refillsInPlace;
+          clock.cycles = now + 1; // a fetch that faults takes a cycle, as in the interpreter
+          this.excPc = pc;
+          this.excDelay = false;
+          this.excRaised = false;
+          this.refillInPlace = true;
+          this.fetchRefill = true;
+          const pa = this.translate(pc, false);
+          this.refillInPlace = false;
+          this.fetchRefill = false;
+          if (pa < 0) {
+            now = clock.cycles;
+            pc = this.pc;
+            npc = this.npc;
+            delay = false;
+            rmap = this.rmap;
+            wmap = this.wmap;
+            deadline = now;
+            continue;
+          }
+          // After a refill in place the clock has also counted the instruction: not yet.
+          now = this.refillsInPlace !== served ? clock.cycles - 1 : now;
+          clock.cycles = now;
+          if (rmap[pc >>> 12] > 0) continue;
+          unmapped = true; // not RAM (or unmapped under ERL): the interpreter fetches it
         }
       }
 

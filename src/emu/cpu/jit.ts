@@ -13,6 +13,7 @@
  * self-modifying code (relocation, uasm handlers, ftrace, module loading) stays correct.
  */
 import type { Clock } from '../clock';
+import { CP0_FIELDS } from './cp0';
 
 export interface JitHost {
   gpr: Int32Array;
@@ -41,6 +42,14 @@ export interface JitHost {
   setInterruptEnable(on: boolean): number;
   count(): number;
   readonly kernelMode: boolean;
+  entryLo0: number;
+  entryLo1: number;
+  context: number;
+  pageMask: number;
+  entryHi: number;
+  status: number;
+  cause: number;
+  epc: number;
   readonly intPending: boolean;
   ebase: number;
   hwrEna: number;
@@ -648,6 +657,9 @@ cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) re
       // CP0. Only kernel code (KSEG0/KSEG1 addresses) is translated here, so no CpU check.
       if (pc >= 0) return null;
       const flagged = 'cpu.excRaised = true;';
+      const field = CP0_FIELDS[(rd << 3) | (insn & 7)];
+      if (rs === 0 && field !== undefined) return set(rt, `cpu.${field.field}`);
+      if (rs === 4 && field?.writeMask !== undefined) return `cpu.${field.field} = ${R(rt)} & ${lit(field.writeMask)};`;
       if (rs === 0) return `clk.cycles = c0 + ${k + 1}; ${set(rt, `cpu.readCp0(${rd}, ${insn & 7})`)}`;
       if (rs === 4) {
         const ends = rd === 9 || rd === 11 || rd === 12 || rd === 13;
