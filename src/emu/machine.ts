@@ -4,6 +4,8 @@ import { BadImageError, type ElfImage, parseElf } from './boot/elf';
 import { PROM_BASE, buildPromBlock, initrdOffset } from './boot/prom';
 import type { CpuModel } from './cpu/cp0';
 import { Cpu, type CpuTracer } from './cpu/cpu';
+import { CirrusScanout, type DisplayFrame } from './devices/cirrus-scanout';
+import { CIRRUS_BAR0_SIZE, CIRRUS_PCI_SLOT, CirrusVga, VGA_PORT_BASE, VGA_PORT_COUNT } from './devices/cirrus-vga';
 import { Gt64120 } from './devices/gt64120';
 import { IdeBusMaster, type DmaMemory } from './devices/ide-bmdma';
 import { IdeChannel } from './devices/ide-channel';
@@ -16,7 +18,7 @@ import { Rtc } from './devices/mc146818';
 import { PciBus } from './devices/pci';
 import { PIIX4_RCR_PORT, Piix4 } from './devices/piix4';
 import { Uart16550 } from './devices/uart16550';
-import { MaltaBus, Rom } from './memory/malta-bus';
+import { MaltaBus, Rom, type Window } from './memory/malta-bus';
 import { Ram } from './memory/ram';
 import type { BlockDevice, IoDone } from '../storage/block-device';
 
@@ -71,6 +73,11 @@ export class Machine {
   /** Legacy IDE channels: primary (0x1F0/0x3F6, IRQ 14) and secondary (0x170/0x376, IRQ 15). */
   ide!: [IdeChannel, IdeChannel];
   bmdma!: IdeBusMaster;
+  /** Cirrus CL-GD5446 at 00:12.0 and what it shows. */
+  vga!: CirrusVga;
+  private scanout!: CirrusScanout;
+  /** The framebuffer BAR as a fixed bus window while the GT forwards its whole range to PCI. */
+  private lfbWindow: Window | null = null;
 
   power: PowerState = 'running';
   /** Guest asked for a board reset (FPGA SOFTRES, PIIX reset, keyboard controller pulse). */
@@ -154,6 +161,13 @@ export class Machine {
     ];
     ideBus.attachBmdma(this.bmdma);
 
+    // Display: QEMU's Malta creates the VGA card after the on-board devices, in the first free
+    // automatic slot. Its framebuffer BAR moves only when Linux assigns it.
+    this.vga = new CirrusVga({ clock: this.clock, onLfbMap: () => this.decodeBus() });
+    this.pci.attach(CIRRUS_PCI_SLOT, 0, this.vga);
+    this.scanout = new CirrusScanout(this.vga);
+    this.lfbWindow = null;
+
     this.mapDevices();
   }
 
@@ -219,6 +233,9 @@ export class Machine {
     io.map(0x3f6, 1, this.ide[0].control);
     io.map(0x170, 8, this.ide[1]);
     io.map(0x376, 1, this.ide[1].control);
+    // The VGA ports answer whatever the card's PCI command register says (cirrusfb enables
+    // only memory decoding and then programs the chip through them).
+    io.map(VGA_PORT_BASE, VGA_PORT_COUNT, this.vga.ports);
 
     // The boot ROM as the kernel sees it: only the revision word is ever read (the boot stub is
     // applied directly), so 64 KiB stand for the 4 MiB window; the rest reads 0.
@@ -228,12 +245,33 @@ export class Machine {
     this.bus.fixed.push({ base: 0x1f000900, size: 0x40, device: this.cbusUart });
     this.bus.fixed.push({ base: 0x1f000000, size: 0x100000, device: this.fpga });
     this.bus.fixed.push({ base: 0x1fc00000, size: 0x400000, device: new Rom(rom) });
-    const gt = this.gt;
-    const decode = () =>
-      this.bus.setWindows({ base: gt.isdBase(), size: 0x1000, device: gt.regs }, gt.ioWindow(), [gt.mem0Window(), gt.mem1Window()]);
-    gt.onRemap = decode;
-    decode();
+    this.gt.onRemap = () => this.decodeBus();
+    this.decodeBus();
     this.bus.pci = this.pci;
+  }
+
+  /** Tell the physical bus where the GT register block and the PCI windows are now. */
+  private decodeBus(): void {
+    const gt = this.gt;
+    if (!gt) return; // a BAR placed while the board is still being built
+    const mem = [gt.mem0Window(), gt.mem1Window()];
+    this.bus.setWindows({ base: gt.isdBase(), size: 0x1000, device: gt.regs }, gt.ioWindow(), mem);
+    // Framebuffer accesses are the busiest device accesses of all: while the GT forwards the
+    // whole BAR to PCI and it overlaps no fixed device, it goes first in the fixed list and skips
+    // the search through the PCI windows and BARs. (PCI addresses are CPU addresses here.)
+    const fixed = this.bus.fixed;
+    const at = this.lfbWindow ? fixed.indexOf(this.lfbWindow) : -1;
+    if (at >= 0) fixed.splice(at, 1);
+    this.lfbWindow = null;
+    const base = this.vga?.bar(0)?.placed ?? null;
+    if (base === null) return;
+    const end = base + CIRRUS_BAR0_SIZE;
+    const forwarded = mem.some((w) => base >= w.base && end <= w.base + w.size);
+    const clashes = fixed.some((w) => base < w.base + w.size && w.base < end);
+    if (forwarded && !clashes) {
+      this.lfbWindow = { base, size: CIRRUS_BAR0_SIZE, device: this.vga.linear };
+      fixed.unshift(this.lfbWindow);
+    }
   }
 
   /** Load the images and set the state QEMU's boot stub leaves for the kernel (malta-hw.md 2.2, 2.4). */
@@ -357,6 +395,19 @@ export class Machine {
 
   get instructions(): number {
     return this.clock.cycles - this.cpu.idleCycles;
+  }
+
+  /**
+   * The guest's screen, brought up to date: size, RGBA pixels and the rectangle that changed
+   * since the previous call (null if none). The returned object is reused by the next call.
+   */
+  refreshDisplay(): DisplayFrame {
+    return this.scanout.refresh();
+  }
+
+  /** The screen as the last refreshDisplay() left it (a board reset starts a new, blank one). */
+  get display(): DisplayFrame {
+    return this.scanout.current;
   }
 
   setTracer(tracer: CpuTracer | null): void {
