@@ -448,6 +448,90 @@ describe('ASIDs and stale translations', () => {
   });
 });
 
+/**
+ * QEMU keeps the entry a TLBWR replaces as a hidden shadow (up to 128 entries in all), so Linux's
+ * refills, which always use TLBWR, do not thrash 16 entries; TLBP and TLBWI drop the shadows
+ * whenever the guest could see them disagree with the real entries (r4k_invalidate_tlb,
+ * r4k_helper_tlbp, r4k_helper_tlbwi in QEMU 7.2). odtab does the same: these are the cases.
+ */
+describe('shadows of entries TLBWR replaced (as QEMU)', () => {
+  const VA2 = 0x00a00000;
+  /** Entry 15 maps VA for `asid`; Wired = 15 makes TLBWR replace entry 15 with VA2. */
+  function shadowed(asid: number, then: number[], lo2 = entryLo(PA_C)): CpuHarness {
+    const h = new CpuHarness();
+    h.tlbWrite(15, VA | asid, entryLo(PA_A), entryLo(PA_B));
+    h.write32(PA_A + 0x10, 0xaaaa0010);
+    h.program([
+      addiu(T0, ZERO, 15), mtc0(T0, C0_WIRED),
+      ...li(T0, VA2 | ASID), mtc0(T0, C0_ENTRYHI),
+      ...li(T0, lo2), mtc0(T0, C0_ENTRYLO0), mtc0(T0, C0_ENTRYLO1), mtc0(ZERO, C0_PAGEMASK),
+      ehb(), tlbwr(), ehb(),
+      ...then,
+      ...halt(),
+    ]);
+    h.setReg(A0, VA);
+    return h;
+  }
+
+  it('the replaced entry still translates, though TLBR and TLBP no longer show it', () => {
+    const h = shadowed(ASID, [
+      lw(T1, 0x10, A0),
+      addiu(T0, ZERO, 15), mtc0(T0, C0_INDEX), ehb(), tlbr(), ehb(), mfc0(T2, C0_ENTRYHI),
+    ]);
+    h.run(100);
+    expect(h.excCode, 'no exception').toBe(0);
+    expect(h.reg(T1)).toBe(0xaaaa0010);
+    expect(h.reg(T2)).toBe(VA2 | ASID);
+  });
+
+  it('a TLBP miss that a shadow would match drops the shadows: the next access refills', () => {
+    const h = shadowed(ASID, [
+      ...li(T0, VA | ASID), mtc0(T0, C0_ENTRYHI), ehb(), tlbp(), ehb(), mfc0(T3, C0_INDEX),
+      lw(T1, 0x10, A0),
+    ]);
+    h.run(100);
+    expect(h.reg(T3) >>> 31, 'TLBP missed').toBe(1);
+    expect(h.excCode).toBe(EXC.TLBL);
+    expect(h.parkedAt(VEC_REFILL)).toBe(true);
+  });
+
+  /** Rewrite entry 15 (VA2, from TLBWR) with TLBWI: EntryHi `hi`, both EntryLo `lo`. */
+  const rewrite15 = (hi: number, lo: number) => [
+    ...li(T0, hi), mtc0(T0, C0_ENTRYHI), ...li(T0, lo), mtc0(T0, C0_ENTRYLO0), mtc0(T0, C0_ENTRYLO1), ehb(),
+    addiu(T0, ZERO, 15), mtc0(T0, C0_INDEX), ehb(), tlbwi(), ehb(),
+  ];
+
+  it('a TLBWI that moves an entry to another VPN2 drops the shadows', () => {
+    const h = shadowed(ASID, [...rewrite15(0x00c00000 | ASID, entryLo(PA_C)), lw(T1, 0x10, A0)]);
+    h.run(150);
+    expect(h.excCode).toBe(EXC.TLBL);
+    expect(h.parkedAt(VEC_REFILL)).toBe(true);
+  });
+
+  it('a TLBWI that takes access away (D cleared) drops the shadows', () => {
+    const h = shadowed(ASID, [...rewrite15(VA2 | ASID, entryLo(PA_C, { d: false })), lw(T1, 0x10, A0)]);
+    h.run(150);
+    expect(h.excCode).toBe(EXC.TLBL);
+    expect(h.parkedAt(VEC_REFILL)).toBe(true);
+  });
+
+  it('a TLBWI that only grants access (V and D set on the same VPN2) keeps them', () => {
+    // Entry 15 (VA2, written clean and invalid by TLBWR) is rewritten valid and dirty.
+    const h = shadowed(ASID, [...rewrite15(VA2 | ASID, entryLo(PA_C)), lw(T1, 0x10, A0)], entryLo(PA_C, { d: false, v: false }));
+    h.run(200);
+    expect(h.excCode, 'no exception').toBe(0);
+    expect(h.reg(T1)).toBe(0xaaaa0010);
+  });
+
+  it('an entry of another address space is not kept', () => {
+    const OTHER = 7;
+    const h = shadowed(OTHER, [...li(T0, VA2 | OTHER), mtc0(T0, C0_ENTRYHI), ehb(), lw(T1, 0x10, A0)]);
+    h.run(100);
+    expect(h.excCode).toBe(EXC.TLBL);
+    expect(h.parkedAt(VEC_REFILL)).toBe(true);
+  });
+});
+
 describe('unmapped segments', () => {
   it('KSEG0 and KSEG1 never consult the TLB, even when an entry matches their VPN2', () => {
     const h = new CpuHarness();

@@ -545,12 +545,12 @@ export class Cpu {
   }
 
   tlbWriteIndexed(): void {
-    this.mmu.write(this.index & (TLB_ENTRIES - 1), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
+    this.mmu.writeIndexed(this.index & (TLB_ENTRIES - 1), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
     if ((this.status & ST_ERL) !== 0) this.mmu.flush(); // KUSEG is unmapped under ERL: no fast entries
   }
 
   tlbWriteRandom(): void {
-    this.mmu.write(this.random(), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1);
+    this.mmu.writeRandom(this.random(), this.entryHi, this.pageMask, this.entryLo0, this.entryLo1, this.entryHi & 0xff);
     if ((this.status & ST_ERL) !== 0) this.mmu.flush();
   }
 
@@ -581,6 +581,7 @@ export class Cpu {
 
   tlbProbe(): void {
     const i = this.mmu.probe(this.entryHi, this.entryHi & 0xff);
+    if (i < 0) this.mmu.probeMissed(this.entryHi, this.entryHi & 0xff);
     this.index = i < 0 ? this.index | 0x80000000 : i;
   }
 

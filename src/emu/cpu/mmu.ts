@@ -1,6 +1,11 @@
 import type { PhysicalMemory } from '../memory/physical';
 
 export const TLB_ENTRIES = 16;
+/**
+ * Entries the TLB may hold in all: the 16 the guest sees plus hidden copies of entries TLBWR
+ * replaced (QEMU's MIPS_TLB_MAX).
+ */
+const TLB_SLOTS = 128;
 
 /** Translation failures (negative, so any result >= 0 is a physical address). */
 export const XLAT_REFILL = -1; // no matching entry
@@ -28,19 +33,22 @@ const BUCKETS = 64;
  * into the slow path, which raises the address error.
  */
 export class Mmu {
-  readonly entryHi = new Int32Array(TLB_ENTRIES);
-  readonly pageMask = new Int32Array(TLB_ENTRIES);
-  readonly lo0 = new Int32Array(TLB_ENTRIES);
-  readonly lo1 = new Int32Array(TLB_ENTRIES);
-  readonly global = new Uint8Array(TLB_ENTRIES);
+  // Slots 0..15 are the architectural TLB; slots 16..inUse-1 are shadows (see shadowOrForget).
+  readonly entryHi = new Int32Array(TLB_SLOTS);
+  readonly pageMask = new Int32Array(TLB_SLOTS);
+  readonly lo0 = new Int32Array(TLB_SLOTS);
+  readonly lo1 = new Int32Array(TLB_SLOTS);
+  readonly global = new Uint8Array(TLB_SLOTS);
+  /** Slots in use: 16 plus the shadows. */
+  inUse = TLB_ENTRIES;
 
   readonly kRead = new Int32Array(PAGES);
   readonly kWrite = new Int32Array(PAGES);
   readonly uRead = new Int32Array(PAGES);
   readonly uWrite = new Int32Array(PAGES);
   /** Software-TLB pages filled from entry i: entryPages[i * PAGES_PER_ENTRY + n], n < entryPageCount[i]. */
-  private readonly entryPages = new Int32Array(TLB_ENTRIES * PAGES_PER_ENTRY);
-  private readonly entryPageCount = new Uint8Array(TLB_ENTRIES);
+  private readonly entryPages = new Int32Array(TLB_SLOTS * PAGES_PER_ENTRY);
+  private readonly entryPageCount = new Uint8Array(TLB_SLOTS);
   /**
    * Probe index: bit i of bucket[(VPN2) % BUCKETS] is set for a 4 KiB-page entry i with that
    * VPN2; entries with larger pages sit in bigPages and are always checked. A refill's miss
@@ -59,6 +67,7 @@ export class Mmu {
     this.bucket.fill(0);
     this.bigPages = 0;
     this.entryPageCount.fill(0);
+    this.inUse = TLB_ENTRIES;
     for (let i = 0; i < TLB_ENTRIES; i++) {
       // Distinct unmatchable KSEG0 VPN2s, as Linux itself leaves unused entries.
       this.entryHi[i] = (0x80000000 + i * 0x2000) | 0;
@@ -89,7 +98,7 @@ export class Mmu {
 
   /** Forget every mapped page in the software TLB (ASID change, ERL change). */
   flush(): void {
-    for (let i = 0; i < TLB_ENTRIES; i++) this.forgetPages(i);
+    for (let i = 0; i < this.inUse; i++) this.forgetPages(i);
   }
 
   /** Index of the entry matching `va` for `asid`, or -1 (the lowest index if several match). */
@@ -109,8 +118,11 @@ export class Mmu {
    * code. On success the page is cached in the software TLB when it is RAM.
    */
   translateMapped(va: number, write: boolean, asid: number): number {
-    const i = this.probe(va, asid);
-    if (i < 0) return XLAT_REFILL;
+    let i = this.probe(va, asid);
+    if (i < 0) {
+      i = this.probeShadows(va, asid);
+      if (i < 0) return XLAT_REFILL;
+    }
     const pm = this.pageMask[i] | 0x1fff;
     const oddBit = (pm + 1) >>> 1;
     const lo = (va & oddBit) !== 0 ? this.lo1[i] : this.lo0[i];
@@ -152,7 +164,7 @@ export class Mmu {
       this.kWrite[(0x80000000 + off) >>> PAGE_SHIFT] = 0;
       this.kWrite[(0xa0000000 + off) >>> PAGE_SHIFT] = 0;
     }
-    for (let i = 0; i < TLB_ENTRIES; i++) {
+    for (let i = 0; i < this.inUse; i++) {
       for (let n = 0, c = this.entryPageCount[i]; n < c; n++) {
         const p = this.entryPages[i * PAGES_PER_ENTRY + n];
         if (this.kWrite[p] === off + 1) this.kWrite[p] = 0;
@@ -170,6 +182,77 @@ export class Mmu {
     // Mapped aliases come back when the slow path next translates them.
   }
 
+  /** The shadow slot matching `va` for `asid`, or -1 (the oldest shadow if several match). */
+  probeShadows(va: number, asid: number): number {
+    for (let i = TLB_ENTRIES; i < this.inUse; i++) {
+      const mask = ~(this.pageMask[i] | 0x1fff);
+      if (((this.entryHi[i] ^ va) & mask) === 0 && (this.global[i] !== 0 || (this.entryHi[i] & 0xff) === asid)) return i;
+    }
+    return -1;
+  }
+
+  /** Drop every shadow and the software-TLB pages they filled. */
+  flushShadows(): void {
+    while (this.inUse > TLB_ENTRIES) this.forgetPages(--this.inUse);
+  }
+
+  /**
+   * TLBWR: the entry it replaces lives on as a hidden shadow while there is room, as on QEMU
+   * (r4k_invalidate_tlb with use_extra). Linux refills with TLBWR and, with only 16 entries,
+   * would otherwise refill every hundred-odd instructions of a busy process; a guest cannot tell,
+   * because TLBP and TLBWI drop the shadows whenever they could disagree with the real entries.
+   */
+  writeRandom(i: number, hi: number, mask: number, lo0: number, lo1: number, asid: number): void {
+    this.shadowOrForget(i, asid);
+    this.write(i, hi, mask, lo0, lo1);
+  }
+
+  /**
+   * TLBWI: any change other than granting more access to the same mapping drops the shadows
+   * (QEMU's r4k_helper_tlbwi), since one of them may be the old copy of what is now changed.
+   */
+  writeIndexed(i: number, hi: number, mask: number, lo0: number, lo1: number): void {
+    if (this.inUse > TLB_ENTRIES) {
+      const vpn = hi & ~(mask | 0x1fff);
+      const g = lo0 & lo1 & 1;
+      const old0 = this.lo0[i];
+      const old1 = this.lo1[i];
+      const lost = (old: number, neu: number) => ((old & 2) !== 0 && (neu & 2) === 0) || ((old & 4) !== 0 && (neu & 4) === 0);
+      if ((this.entryHi[i] & ~0xff) !== vpn || (this.entryHi[i] & 0xff) !== (hi & 0xff) || this.global[i] !== g ||
+          lost(old0, lo0) || lost(old1, lo1)) {
+        this.flushShadows();
+      }
+    }
+    this.forgetPages(i);
+    this.write(i, hi, mask, lo0, lo1);
+  }
+
+  /** TLBP missed the real entries: a shadow that would match shows they disagree; drop them all. */
+  probeMissed(va: number, asid: number): void {
+    if (this.inUse > TLB_ENTRIES && this.probeShadows(va, asid) >= 0) this.flushShadows();
+  }
+
+  private shadowOrForget(i: number, asid: number): void {
+    // An entry of another address space has no software-TLB pages (an ASID change forgets them
+    // all) and cannot be used before its ASID comes back; QEMU drops it, and so do we.
+    if ((this.global[i] !== 0 || (this.entryHi[i] & 0xff) === asid) && this.inUse < TLB_SLOTS) {
+      const k = this.inUse++;
+      this.entryHi[k] = this.entryHi[i];
+      this.pageMask[k] = this.pageMask[i];
+      this.lo0[k] = this.lo0[i];
+      this.lo1[k] = this.lo1[i];
+      this.global[k] = this.global[i];
+      // The software-TLB pages stay filled; they now belong to the shadow.
+      const n = this.entryPageCount[i];
+      this.entryPages.copyWithin(k * PAGES_PER_ENTRY, i * PAGES_PER_ENTRY, i * PAGES_PER_ENTRY + n);
+      this.entryPageCount[k] = n;
+      this.entryPageCount[i] = 0;
+    } else {
+      this.forgetPages(i);
+    }
+  }
+
+  /** Set entry i directly (no shadow bookkeeping): the board reset and tests. */
   write(i: number, hi: number, mask: number, lo0: number, lo1: number): void {
     this.forgetPages(i);
     this.unindex(i);
