@@ -201,3 +201,24 @@ describe('chunked IndexedDB disks', () => {
     expect(await countChunkRecords(dbName)).toBe(0);
   });
 });
+
+describe('stable bases', () => {
+  it('the same inputs compose the same bytes at any time; the identity names size and label', async () => {
+    const { composeStableBase } = await import('../src/storage/idb');
+    const parts = () => ({ rootfs: new Uint8Array(70_000).fill(9), local: [{ path: 'etc/x.sh', data: new TextEncoder().encode('x\n'), modified: new Date() }] });
+    const a = composeStableBase('builtin:abc', parts(), { size: 4 << 20 });
+    await new Promise((r) => setTimeout(r, 1100)); // FAT times have 2 s steps; the volume id has ms
+    const b = composeStableBase('builtin:abc', parts(), { size: 4 << 20 });
+    expect(a.identity).toBe(b.identity);
+    expect(Buffer.from((a.disk as MemoryDisk).toBytes()).equals(Buffer.from((b.disk as MemoryDisk).toBytes()))).toBe(true);
+    expect(composeStableBase('builtin:abc', parts(), { size: 8 << 20 }).identity).not.toBe(a.identity);
+    // And a disk stored over one opens over the other.
+    const dbName = newDbName();
+    const d = await new IdbDiskStore({ dbName }).open('boot', a, { flushDelayMs: 0 });
+    FatVolume.open(d).writeFile('local/home/n.txt', new TextEncoder().encode('n\n'));
+    await d.close();
+    const again = await new IdbDiskStore({ dbName }).open('boot', b);
+    expect(new TextDecoder().decode(FatVolume.open(again).readFile('local/home/n.txt'))).toBe('n\n');
+    expect(new TextDecoder().decode(FatVolume.open(again).readFile('local/etc/x.sh'))).toBe('x\n');
+  });
+});
