@@ -117,8 +117,8 @@ describe('chunked IndexedDB disks', () => {
     const nonZero = Array.from({ length: bytes.length / CHUNK_BYTES }, (_, i) => i).filter((i) => bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES).some((b) => b));
     expect(meta.chunks).toEqual(nonZero);
     expect(nonZero.length).toBeLessThan(bytes.length / CHUNK_BYTES / 4);
-    const zeroBase: DiskBase = { identity: 'zero', sectors: meta.sectors };
-    const disk = await new IdbDiskStore({ dbName }).open('sd', zeroBase);
+    const disk = await new IdbDiskStore({ dbName }).openStored('sd');
+    expect(disk.sectors).toBe(bytes.length / 512);
     expect(Buffer.from(await disk.exportBlob().arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
     expect(new TextDecoder().decode(FatVolume.open(disk).readFile('f.txt'))).toBe('imported file\n');
 
@@ -193,12 +193,32 @@ describe('chunked IndexedDB disks', () => {
     await expect(store.open('boot', { ...builtinBase(), identity: 'builtin:test-2' })).rejects.toThrow(
       "stored disk 'boot' was made over 'builtin:test-1', not 'builtin:test-2': reset it to use the new one",
     );
+    await expect(store.openStored('boot')).rejects.toThrow("stored disk 'boot' is written over 'builtin:test-1': open it with that base");
+    await expect(store.openStored('none')).rejects.toThrow("no stored disk 'none'");
     await expect(store.importImage('x', new Uint8Array(1000))).rejects.toThrow(/whole number of 512-byte sectors, not 1000 bytes/);
     expect(() => d.writeSync(0, 1, sector(1))).toThrow(/closed/);
     expect(() => d.readSync(d.sectors, 1, new Uint8Array(512))).toThrow(/outside the disk/);
     await store.delete('boot');
     expect(await store.list()).toEqual([]);
     expect(await countChunkRecords(dbName)).toBe(0);
+  });
+});
+
+describe('background flushing', () => {
+  it('stores a burst of writes once, shortly after it, and reports the dirty count', async () => {
+    const dbName = newDbName();
+    const counts: number[] = [];
+    const disk = await new IdbDiskStore({ dbName }).open('boot', builtinBase(), { flushDelayMs: 20, onDirty: (n) => counts.push(n) });
+    for (let i = 0; i < 50; i++) disk.writeSync(i, 1, sector(i)); // all in chunk 0
+    disk.writeSync(3000, 1, sector(7)); // chunk 23
+    expect(disk.dirtyChunks).toBe(2);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(disk.dirtyChunks).toBe(0);
+    expect(counts).toEqual([1, 2, 0]);
+    const stored = await new IdbDiskStore({ dbName }).open('boot', builtinBase());
+    expect(readSectors(stored, 49, 1)).toEqual(sector(49));
+    expect(readSectors(stored, 3000, 1)).toEqual(sector(7));
+    expect(await countChunkRecords(dbName)).toBe(2);
   });
 });
 

@@ -91,6 +91,14 @@ export class IdbDiskStore {
     return new IdbDisk(this, meta, base, chunks, opts);
   }
 
+  /** Opens a disk stored whole (an imported image, base 'zero') without knowing its size beforehand. */
+  async openStored(id: string, opts: IdbDiskOptions = {}): Promise<IdbDisk> {
+    const meta = await this.db.getMeta(id);
+    if (!meta) throw new IdbDiskError('STORE', `no stored disk '${id}'`);
+    if (meta.base !== 'zero') throw new IdbDiskError('BASE_CHANGED', `stored disk '${id}' is written over '${meta.base}': open it with that base`);
+    return this.open(id, { identity: 'zero', sectors: meta.sectors, label: meta.label }, opts);
+  }
+
   /**
    * Stores an image as disk `id` (replacing what it held): a `.img` the user imports. Chunks are
    * written under a new generation first and the metadata switched last, so a failure (full
@@ -240,6 +248,7 @@ export class IdbDisk extends SyncBlockDevice {
     let sector = lba;
     let at = 0;
     const end = lba + count;
+    const dirtyBefore = this.dirty.size;
     while (sector < end) {
       const index = Math.floor(sector / CHUNK_SECTORS);
       const slot = sector - index * CHUNK_SECTORS;
@@ -250,7 +259,7 @@ export class IdbDisk extends SyncBlockDevice {
       sector += n;
       at += n * SECTOR_SIZE;
     }
-    this.opts.onDirty?.(this.dirty.size);
+    if (this.dirty.size !== dirtyBefore) this.opts.onDirty?.(this.dirty.size);
     this.schedule();
   }
 
