@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Squashfs, SquashfsError, lz4DecodeBlock, lzo1xDecode } from '../src/storage/squashfs';
+import { Squashfs, SquashfsError, lz4DecodeBlock, lzo1xDecode, sniffSquashfs } from '../src/storage/squashfs';
 import { HAVE_MKSQUASHFS, NEEDS_MKSQUASHFS, mksquashfs, prng, randomBytes, textBytes } from './helpers/squashfs-tools';
 
 let tree: string;
@@ -41,6 +41,11 @@ describe('damaged squashfs images give clear errors', () => {
     const be = new Uint8Array(96);
     be.set([0x73, 0x71, 0x73, 0x68]);
     await expect(Squashfs.open(be)).rejects.toThrow(/big-endian/);
+    expect(sniffSquashfs(be)).toBeUndefined();
+    expect(sniffSquashfs(new Uint8Array(8))).toBeUndefined();
+    const rootfs = readFileSync('public/guest/rootfs.bin');
+    expect(sniffSquashfs(rootfs.subarray(0, 96))).toEqual({ compressor: 'gzip', bytesUsed: expect.any(Number) });
+    expect(sniffSquashfs(rootfs.subarray(0, 96))!.bytesUsed).toBeLessThanOrEqual(rootfs.length);
   });
 
   for (const comp of ['gzip', 'xz', 'lz4', 'lzo', 'zstd']) {

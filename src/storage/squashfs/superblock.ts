@@ -78,3 +78,17 @@ export function parseSuperblock(b: Uint8Array, imageSize: number): Superblock {
   }
   return sb;
 }
+
+/**
+ * Whether the first bytes of a file are a squashfs 4.0 superblock (for recognising dropped files
+ * without opening them): its compressor and size, or undefined.
+ */
+export function sniffSquashfs(head: Uint8Array): { compressor: string; bytesUsed: number } | undefined {
+  if (head.length < SUPERBLOCK_SIZE) return undefined;
+  try {
+    const sb = parseSuperblock(head, Number.MAX_SAFE_INTEGER);
+    return { compressor: sb.compressor, bytesUsed: sb.bytesUsed };
+  } catch {
+    return undefined;
+  }
+}
