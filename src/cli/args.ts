@@ -26,6 +26,8 @@ export interface BootOptions {
   hda?: string;
   hdb?: string;
   snapshot: boolean;
+  /** A preset (file, link or URL) that sets kernel, disks, memory and CPU: see preset.ts. */
+  preset?: string;
 }
 
 export const BOOT_HELP = `Usage: odtab boot [options]
@@ -45,6 +47,7 @@ Options:
   --hda FILE          raw disk image as the primary master IDE disk (Linux's /dev/sda)
   --hdb FILE          raw disk image as the primary slave (/dev/sdb)
   --snapshot          keep the guest's disk writes in memory: the image files stay unchanged
+  --preset FILE|URL   boot the web app's preset: a JSON file, a preset link (URL#v=1&...) or a URL
   --mem MIB           RAM in MiB, 16 to 2048 (default 256; Linux uses at most 256 without HIGHMEM)
   --cpu MODEL         24Kf (default, with FPU) or 4KEc (no FPU: the kernel emulates floating point)
   --until TEXT        exit 0 as soon as TEXT appears on the serial console
@@ -97,6 +100,7 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
         hda: { type: 'string' },
         hdb: { type: 'string' },
         snapshot: { type: 'boolean' },
+        preset: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -148,5 +152,6 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
     hda: v.hda,
     hdb: v.hdb,
     snapshot: !!v.snapshot,
+    preset: v.preset,
   };
 }

@@ -12,6 +12,7 @@ import { DEFAULT_BOOT_DISK_BYTES, composeBootDisk } from '../storage/boot-disk';
 import { FatError, planFormat } from '../storage/fat';
 import { formatSize } from './size';
 import { OutputMatcher } from './output-matcher';
+import { applyPreset } from './preset';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -57,6 +58,7 @@ export async function boot(opts: BootOptions): Promise<number> {
   const status = (line: string) => {
     if (!opts.quiet) process.stderr.write(`odtab: ${line}\n`);
   };
+  if (opts.preset !== undefined) opts = await applyPreset(opts, status);
 
   let kernelPath = opts.kernel;
   let initrdPath = opts.initrd;
