@@ -24,7 +24,7 @@ export function tty1ShellParts(): BootDiskParts {
   return {
     ...parts,
     local: [
-      ...parts.local.filter((f) => f.path !== 'sbin/frontend_start'),
+      ...(parts.local ?? []).filter((f) => f.path !== 'sbin/frontend_start'),
       { path: 'sbin/frontend_start', data: new TextEncoder().encode(FRONTEND_START), modified: new Date(1_700_000_000_000) },
     ],
     dirs: [...(parts.dirs ?? []), 'sbin'],

@@ -6,8 +6,9 @@
  * What a wait sees: wait:TEXT and wait:prompt look at the serial output printed since the last
  * key step began (so what a key press prints while the key is still held counts) or since the
  * end of what the previous wait matched, whichever is later. A prompt is a line whose printable
- * text (escape sequences such as busybox's cursor query left out) ends in "# " when poll() runs:
- * the shell has printed it and is waiting.
+ * text (escape sequences such as busybox's cursor query left out) ends in "# " with nothing
+ * printed after it for 20 ms of guest time: the shell has printed it and waits (a kernel message
+ * that happens to contain "# " goes on printing).
  */
 import type { KeyOp, KeyStep } from './key-script';
 
@@ -31,6 +32,8 @@ export interface KeyScriptHooks {
 const KEY_RETRY_MS = 1;
 /** ... for this long, then skipped with a note. */
 const KEY_GIVE_UP_MS = 2000;
+/** A prompt is a prompt once the guest has printed nothing more for this long. */
+const PROMPT_QUIET_MS = 20;
 /** Output kept for a wait at most; older bytes are dropped (a wait needs the recent ones). */
 const MAX_LOG = 1 << 22;
 
@@ -61,6 +64,8 @@ export class KeyScriptRunner {
   private escState = 0;
   private lastVisible = 0;
   private promptAt = -1;
+  /** Guest cycle of the last serial byte. */
+  private lastByteAt = 0;
 
   constructor(
     private readonly steps: readonly KeyStep[],
@@ -100,6 +105,7 @@ export class KeyScriptRunner {
   serial(byte: number): void {
     if (this.stepIdx > this.lastWaitStep) return;
     const at = this.total++;
+    this.lastByteAt = this.target.clock.cycles;
     if (this.logLen === this.log.length) this.growLog();
     this.log[this.logLen++] = byte;
     this.trackPrompt(byte, at);
@@ -129,7 +135,7 @@ export class KeyScriptRunner {
         // What a key step makes the guest print counts from its first key event on.
         if (step.kind === 'press' || step.kind === 'type' || step.kind === 'down' || step.kind === 'up') this.setMark(this.total);
       }
-      if (!this.doOp(op, now)) return op.op === 'key' ? this.dueAt - now : Infinity;
+      if (!this.doOp(op, now)) return this.dueAt >= 0 ? this.dueAt - now : Infinity;
       this.opIdx++;
     }
     return Infinity;
@@ -163,10 +169,16 @@ export class KeyScriptRunner {
       case 'quit':
         this.hooks.quit?.();
         return true;
-      case 'prompt':
+      case 'prompt': {
         if (this.promptAt < 0 || this.promptAt < this.mark) return false;
+        const quietUntil = this.lastByteAt + this.msToCycles(PROMPT_QUIET_MS);
+        if (now < quietUntil) {
+          this.dueAt = quietUntil;
+          return false;
+        }
         this.setMark(this.promptAt + 1);
         return true;
+      }
       case 'wait': {
         const end = this.find(op.bytes);
         if (end < 0) return false;
