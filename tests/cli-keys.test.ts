@@ -143,8 +143,8 @@ describe('odtab boot --keys on the built-in guest', () => {
     expect(expectText(f, font, 0, 1, line.slice(53)).mismatches).toEqual([]);
   });
 
-  it('the guest powering off before the script is done exits 4 and says where the script was', () => {
-    const r = odtab(['boot', '--no-realtime', '--timeout', '280', '--hda', disk, '--snapshot', '--keys', `wait:${TTY1_SHELL_BANNER},type:poweroff\\n,wait:never printed`]);
+  it('wait:prompt, then poweroff typed on tty1: powered off before the script is done, exit 4 and where it was', () => {
+    const r = odtab(['boot', '--no-realtime', '--timeout', '280', '--hda', disk, '--snapshot', '--keys', 'wait:prompt,type:poweroff\\n,wait:never printed']);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toContain('reboot: Power down');
     expect(r.stderr).toMatch(/odtab: the guest powered off before the --keys script was done: at step 3 of 3 \(wait:never printed\)\n/);

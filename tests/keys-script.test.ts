@@ -208,14 +208,31 @@ describe('running key scripts on guest time', () => {
         // A kernel line with "# " in it goes on after the slice: not a prompt.
         100: '[    0.1] cmdline # ',
         110: 'more\r\n',
-        500: 'opendingux:/boot/local/home # \x1b[6n',
+        500: '\x1b[1mopendingux:/boot/local/home # \x1b[0m',
         // After START: output, but no new prompt until 2000 ms.
         1000: 'some output\r\n',
-        2000: 'opendingux:/boot/local/home # \x1b[6n',
+        2000: '(rescue) odtab# ',
       },
     });
     // A prompt counts once the guest has printed nothing more for 20 ms.
     expect(t.events).toEqual(['520 Enter down', '620 Enter up', '2020 ControlLeft down', '2120 ControlLeft up']);
+  });
+
+  it('wait:prompt: a shell asking for the cursor right after "# " is a prompt, even with output after it', () => {
+    const t = new Target();
+    const r = new KeyScriptRunner(parseKeyScript('wait:prompt,A'), t);
+    drive(r, t, {
+      untilMs: 1000,
+      output: {
+        // Another cursor query after non-prompt text does not count.
+        100: 'query \x1b[6n',
+        105: '# \x1b[5n more\r\n',
+        // Another program writes on the same line 1 ms after busybox's prompt and query.
+        300: 'opendingux:/boot/local/home # \x1b[6n',
+        301: 'keys-test: shell on /dev/tty1\r\n',
+      },
+    });
+    expect(t.events).toEqual(['300 ControlLeft down', '400 ControlLeft up']);
   });
 
   it('retries a key the keyboard refuses, then skips it with a note', () => {

@@ -95,6 +95,7 @@ with blank lines and lines starting with # skipped. Times are guest time.
                         key step began, or after what the previous wait matched
   wait:prompt           wait for a shell prompt on the serial console: a line whose text ends
                         in "# " (escape sequences aside), then 20 ms with nothing more printed
+                        or the shell's cursor query (ESC [ 6 n, as busybox sends) at once
   sleep:MS              let MS milliseconds of guest time pass
   shot:FILE             write a PNG of the screen now (like --screenshot)
   quit                  end the run now, exit code 0 (like Ctrl-A x)

@@ -6,9 +6,10 @@
  * What a wait sees: wait:TEXT and wait:prompt look at the serial output printed since the last
  * key step began (so what a key press prints while the key is still held counts) or since the
  * end of what the previous wait matched, whichever is later. A prompt is a line whose printable
- * text (escape sequences such as busybox's cursor query left out) ends in "# " with nothing
- * printed after it for 20 ms of guest time: the shell has printed it and waits (a kernel message
- * that happens to contain "# " goes on printing).
+ * text (escape sequences left out) ends in "# " and then either nothing more is printed for
+ * 20 ms of guest time (the shell waits; a kernel message that happens to contain "# " goes on
+ * printing) or the shell asks for the cursor position (ESC [ 6 n) straight away, as busybox's
+ * line editor does, after which other programs' output may follow on the same line.
  */
 import type { KeyOp, KeyStep } from './key-script';
 
@@ -64,6 +65,10 @@ export class KeyScriptRunner {
   private escState = 0;
   private lastVisible = 0;
   private promptAt = -1;
+  /** The last prompt the shell's cursor query confirmed (absolute offset of its space), or -1. */
+  private confirmedPromptAt = -1;
+  /** Parameters of the control sequence being read: 0 none yet, 1 just "6", 2 anything else. */
+  private csi = 0;
   /** Guest cycle of the last serial byte. */
   private lastByteAt = 0;
 
@@ -170,6 +175,10 @@ export class KeyScriptRunner {
         this.hooks.quit?.();
         return true;
       case 'prompt': {
+        if (this.confirmedPromptAt >= this.mark) {
+          this.setMark(this.confirmedPromptAt + 1);
+          return true;
+        }
         if (this.promptAt < 0 || this.promptAt < this.mark) return false;
         const quietUntil = this.lastByteAt + this.msToCycles(PROMPT_QUIET_MS);
         if (now < quietUntil) {
@@ -238,10 +247,18 @@ export class KeyScriptRunner {
     if (this.escState === 1) {
       // ESC [ starts a control sequence; any other byte ends a two-byte escape.
       this.escState = b === 0x5b ? 2 : 0;
+      this.csi = 0;
       return;
     }
     if (this.escState === 2) {
-      if (b >= 0x40 && b <= 0x7e) this.escState = 0;
+      if (b >= 0x40 && b <= 0x7e) {
+        this.escState = 0;
+        // ESC [ 6 n right after "# ": the shell asks where the cursor is, as busybox's line
+        // editor does after each prompt, so this is a prompt whatever is printed next.
+        if (b === 0x6e && this.csi === 1 && this.promptAt >= 0) this.confirmedPromptAt = this.promptAt;
+      } else {
+        this.csi = this.csi === 0 && b === 0x36 ? 1 : 2;
+      }
       return;
     }
     if (b === ESC) {

@@ -11,7 +11,8 @@
  *   down:NAME, up:NAME    press or release only (NAME may be a chord), no hold, no gap
  *   type:TEXT             types TEXT with the US layout (Shift where needed), 20 ms per key and gap
  *   wait:TEXT             until TEXT is printed on the serial console (see KeyScriptRunner)
- *   wait:prompt           until a shell prompt: a serial line ending in "# ", then quiet 20 ms
+ *   wait:prompt           until a shell prompt: a serial line ending in "# ", then quiet for
+ *                         20 ms or the shell's cursor query (see KeyScriptRunner)
  *   sleep:MS              MS milliseconds of guest time
  *   shot:FILE             a screenshot now (the host writes it)
  *   quit                  end the run now, as the host's own quit key would
