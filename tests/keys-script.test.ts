@@ -251,11 +251,13 @@ describe('running key scripts on guest time', () => {
     expect(notes[0]).toMatch(/^step 2 of 2 \(B\): the keyboard did not take AltLeft down for 2000 ms/);
   });
 
-  it('quit calls the host', () => {
+  it('quit calls the host and ends the script', () => {
     const t = new Target();
     let quit = -1;
     const r = new KeyScriptRunner(parseKeyScript('sleep:20,quit,A'), t, { quit: () => (quit = t.ms) });
-    drive(r, t, { untilMs: 25 });
+    drive(r, t, { untilMs: 500 });
     expect(quit).toBe(20);
+    expect(t.events).toEqual([]);
+    expect(r.finished).toBe(true);
   });
 });

@@ -173,6 +173,9 @@ export class KeyScriptRunner {
         return true;
       case 'quit':
         this.hooks.quit?.();
+        // Nothing after quit runs, even if the host goes on.
+        this.stepIdx = this.steps.length - 1;
+        this.opIdx = this.steps[this.stepIdx]!.ops.length - 1;
         return true;
       case 'prompt': {
         if (this.confirmedPromptAt >= this.mark) {
