@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type KeyStep, KeyScriptError, parseKeyScript } from '../emu/input/key-script';
+import { hostReason } from './disk-image';
+import { checkScreenshotPath } from './screenshot';
 
 /** A problem with what the user gave us: the CLI prints it as one line and exits with code 2. */
 export class UsageError extends Error {}
@@ -28,6 +32,10 @@ export interface BootOptions {
   snapshot: boolean;
   /** A preset (file, link or URL) that sets kernel, disks, memory and CPU: see preset.ts. */
   preset?: string;
+  /** --screenshot: PNG of the screen when the run ends. */
+  screenshot?: string;
+  /** --keys, parsed. */
+  keys?: KeyStep[];
 }
 
 export const BOOT_HELP = `Usage: odtab boot [options]
@@ -59,6 +67,11 @@ Options:
                       QEMU's -d exec,int,nochain log with scripts/trace-diff.mjs)
   --trace-limit N     stop tracing after N instructions (default 20000000)
   --no-jit            interpret every instruction (slower; for comparing against the translator)
+  --screenshot FILE   write the guest's screen as a PNG when the run ends, whatever ends it
+                      (--until, --timeout, poweroff, quit, a signal); a screen with no video
+                      mode gives a black picture of the last mode's size, and a note on stderr
+  --keys SCRIPT       drive the keyboard and the handheld's buttons, step by step on guest time
+                      (see "Key scripts" below); --keys @FILE reads the steps from FILE
   --quiet             do not print odtab's own status lines on stderr
   -h, --help          show this help
 
@@ -70,8 +83,37 @@ a sound FAT image holding a squashfs rootfs.bin when the boot looks for one (the
 a boot=/loop0= command line, or a kernel with one built in); otherwise a FAT disk must be sound
 and a disk that is not FAT is attached as it is. Make disks with odtab disk create.
 
-Exit codes: 0 guest powered off or --until matched, 2 bad input, 3 timeout, 1 internal error,
-130/143 stopped by SIGINT/SIGTERM (disks flushed first).
+Key scripts (--keys): steps separated by commas, done in order; in a file also one per line,
+with blank lines and lines starting with # skipped. Times are guest time.
+  A, START, UP, ...     a handheld button, any case: press, hold 100 ms, release, 50 ms gap.
+                        Buttons: UP DOWN LEFT RIGHT A B X Y L R START SELECT POWER, and the
+                        RG350's L2 R2 L3 R3 (keys: arrows, A=ControlLeft B=AltLeft X=Space
+                        Y=ShiftLeft L=Tab R=Backspace START=Enter SELECT=Escape POWER=Power,
+                        L2/R2=PageUp/PageDown, L3/R3=NumpadDivide/NumpadDecimal)
+  Enter, KeyQ, F1, ...  a key by its KeyboardEvent.code (any case), the same way
+  POWER+X, A+B          keys held together: pressed in order, released in reverse order
+  down:NAME, up:NAME    only press or only release (NAME may be a chord), no hold, no gap
+  type:TEXT             type TEXT on a US keyboard, Shift where needed (20 ms per key, 20 ms gap)
+  wait:TEXT             wait until TEXT appears on the serial console: printed after the last
+                        key step began, or after what the previous wait matched
+  wait:prompt           wait for a shell prompt on the serial console: a line whose text ends
+                        in "# " (escape sequences aside), then 20 ms with nothing more printed
+                        or the shell's cursor query (ESC [ 6 n, as busybox sends) at once
+  sleep:MS              let MS milliseconds of guest time pass
+  shot:FILE             write a PNG of the screen now (like --screenshot)
+  quit                  end the run now, exit code 0 (like Ctrl-A x)
+In TEXT and FILE: \\, is a comma, \\\\ a backslash, \\n a line feed (Enter when typed), \\r, \\t (Tab).
+The keys go to the PS/2 keyboard, which Linux gives to the active virtual terminal (tty1) and
+/dev/input/event0; the serial console gets none of them. A key pressed before the guest has
+set up its keyboard is lost: start a script with wait:prompt. When the script is done, the run
+goes on until the usual end (--until, --timeout, poweroff, Ctrl-A x); a wait that never
+matches holds the script there, so give --timeout in scripted runs. Example:
+  odtab boot --no-realtime --timeout 120 --keys "wait:prompt,START,A,shot:menu.png,quit"
+
+Exit codes: 0 guest powered off, --until matched, or quit; 2 bad input (also a bad --keys
+script, found before booting); 3 timeout; 4 the guest powered off before the --keys script
+was done; 1 internal error or a screenshot that could not be written; 130/143 stopped by
+SIGINT/SIGTERM (disks flushed first).
 `;
 
 export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions | 'help' {
@@ -101,6 +143,8 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
         hdb: { type: 'string' },
         snapshot: { type: 'boolean' },
         preset: { type: 'string' },
+        screenshot: { type: 'string' },
+        keys: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -134,6 +178,11 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
     if (!guest) throw new UsageError(`--guest must be ${GUEST_NAMES.join(' or ')}, not '${v.guest}'`);
     if (v.kernel !== undefined) throw new UsageError('--guest picks a built-in guest; it does not go with --kernel');
   }
+  if (v.screenshot !== undefined) checkScreenshotPath(v.screenshot, '--screenshot');
+  const keys = v.keys === undefined ? undefined : parseKeysOption(v.keys);
+  keys?.forEach((step, i) => {
+    for (const op of step.ops) if (op.op === 'shot') checkScreenshotPath(op.file, `--keys: step ${i + 1} '${step.source}'`);
+  });
   return {
     guest,
     kernel: v.kernel,
@@ -153,5 +202,30 @@ export function parseBootArgs(argv: string[], stdinIsTty: boolean): BootOptions 
     hdb: v.hdb,
     snapshot: !!v.snapshot,
     preset: v.preset,
+    screenshot: v.screenshot,
+    keys,
   };
+}
+
+/** --keys SCRIPT or --keys @FILE (steps on lines or separated by commas). */
+function parseKeysOption(value: string): KeyStep[] {
+  if (value.trim() === '') throw new UsageError('--keys needs a script (see odtab boot --help)');
+  let script = value;
+  let lines = false;
+  if (value.startsWith('@')) {
+    const path = value.slice(1);
+    if (path === '') throw new UsageError('--keys @FILE needs a file name');
+    try {
+      script = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--keys: cannot read '${path}': ${hostReason(e)}`);
+    }
+    lines = true;
+  }
+  try {
+    return parseKeyScript(script, { lines });
+  } catch (e) {
+    if (e instanceof KeyScriptError) throw new UsageError(`--keys: ${e.message}`);
+    throw e;
+  }
 }

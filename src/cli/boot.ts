@@ -11,12 +11,17 @@ import type { BlockDevice } from '../storage/block-device';
 import { DEFAULT_BOOT_DISK_BYTES, composeBootDisk } from '../storage/boot-disk';
 import { FatError, planFormat } from '../storage/fat';
 import { formatSize } from './size';
+import { hostReason } from './disk-image';
 import { OutputMatcher } from './output-matcher';
 import { applyPreset } from './preset';
+import { KeyScriptRunner } from '../emu/input/key-script-runner';
+import { writeScreenshot } from './screenshot';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_TIMEOUT = 3;
+/** The guest powered off before the --keys script was done. */
+export const EXIT_KEYS_UNFINISHED = 4;
 
 /** Signals that stop the machine the way Ctrl-A x does: disks flushed and closed first. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -91,6 +96,7 @@ export async function boot(opts: BootOptions): Promise<number> {
 
   const out = new OutputMatcher(opts.until);
   const pending: number[] = [];
+  let keys: KeyScriptRunner | null = null;
   let machine: Machine;
   try {
     machine = new Machine({
@@ -107,6 +113,7 @@ export async function boot(opts: BootOptions): Promise<number> {
       onSerial: (b) => {
         pending.push(b);
         out.push(b);
+        keys?.serial(b);
       },
     });
   } catch (e) {
@@ -136,6 +143,20 @@ export async function boot(opts: BootOptions): Promise<number> {
     }
     machine.setTracer(tracer);
   }
+
+  // Screenshots are written as the run goes; one that fails is said at once and makes the exit
+  // code 1 at the end (the run itself goes on).
+  let shotFailed = false;
+  const shot = (path: string, why: string) => {
+    try {
+      const r = writeScreenshot(machine, path);
+      const blank = r.blank ? ', blank: the guest shows no picture' : '';
+      status(`${why}: ${path} (${r.width}x${r.height}${blank}, guest time ${machine.seconds.toFixed(2)} s)`);
+    } catch (e) {
+      shotFailed = true;
+      process.stderr.write(`odtab: could not write the screenshot '${path}': ${hostReason(e)}\n`);
+    }
+  };
 
   // Terminal input: raw mode so keys reach the guest as typed; Ctrl-A x quits like QEMU.
   let quit = false;
@@ -177,6 +198,17 @@ export async function boot(opts: BootOptions): Promise<number> {
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
 
+  let keysDone = false;
+  if (opts.keys) {
+    keys = new KeyScriptRunner(opts.keys, machine, {
+      shot: (file) => shot(file, 'screenshot'),
+      note: (line) => status(`--keys ${line}`),
+      quit: () => {
+        quit = true;
+      },
+    });
+  }
+
   const started = performance.now();
   // Pacing: guest time may not run ahead of the wall clock; when the host falls behind (a busy
   // boot), the lag is forgotten rather than made up later, so a guest `sleep 5` takes 5 s.
@@ -185,7 +217,15 @@ export async function boot(opts: BootOptions): Promise<number> {
   let code = -1;
   try {
     for (;;) {
-      machine.run(SLICE_CYCLES);
+      let slice = SLICE_CYCLES;
+      if (keys && !keysDone) {
+        slice = Math.min(slice, Math.max(1, keys.poll()));
+        if (keys.finished) {
+          keysDone = true;
+          status(`--keys: script done (guest time ${machine.seconds.toFixed(2)} s)`);
+        }
+      }
+      if (!quit) machine.run(slice);
       flushOut();
       if (stopSignal) {
         status(`stopped by ${stopSignal}`);
@@ -194,6 +234,12 @@ export async function boot(opts: BootOptions): Promise<number> {
       }
       if (out.matched || machine.power === 'off' || quit) {
         code = EXIT_OK;
+        // A wait the last slice satisfied still counts.
+        if (machine.power === 'off' && !out.matched && keys && !keysDone) keys.poll();
+        if (machine.power === 'off' && !out.matched && keys && !keys.finished) {
+          status(`the guest powered off before the --keys script was done: at ${keys.describePosition()}`);
+          code = EXIT_KEYS_UNFINISHED;
+        }
         break;
       }
       const now = performance.now();
@@ -214,6 +260,8 @@ export async function boot(opts: BootOptions): Promise<number> {
     }
   } finally {
     flushOut();
+    // The screen as the run left it (not after an internal error: code is still -1 then).
+    if (opts.screenshot && code >= 0) shot(opts.screenshot, 'screenshot at exit');
     tracer?.close();
     stdin.off('data', onData);
     if (stdin.isTTY) stdin.setRawMode(false);
@@ -225,6 +273,7 @@ export async function boot(opts: BootOptions): Promise<number> {
       process.stderr.write(`odtab: ${failed}\n`);
       code = 1;
     }
+    if (shotFailed && code === EXIT_OK) code = 1;
   }
   return code;
 }

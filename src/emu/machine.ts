@@ -20,6 +20,7 @@ import { PIIX4_RCR_PORT, Piix4 } from './devices/piix4';
 import { Uart16550 } from './devices/uart16550';
 import { MaltaBus, Rom, type Window } from './memory/malta-bus';
 import { Ram } from './memory/ram';
+import { findButton } from './input/buttons';
 import type { BlockDevice, IoDone } from '../storage/block-device';
 
 export { BadImageError };
@@ -412,6 +413,22 @@ export class Machine {
 
   setTracer(tracer: CpuTracer | null): void {
     this.cpu.tracer = tracer;
+  }
+
+  // ---------------------------------------------------------------- keyboard and buttons
+
+  /**
+   * Press (down) or release a key of the PS/2 keyboard, named as KeyboardEvent.code. False when
+   * the key is unknown or the keyboard does not take it now (buffer full, scanning off).
+   */
+  keyEvent(code: string, down: boolean): boolean {
+    return this.kbc.keyboard.pressKey(code, down);
+  }
+
+  /** Press or release a handheld button (A, START, UP, ... see input/buttons.ts; any case). */
+  button(name: string, down: boolean): boolean {
+    const b = findButton(name);
+    return b ? this.keyEvent(b.code, down) : false;
   }
 
   // ---------------------------------------------------------------- serial console input
