@@ -17,6 +17,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   reporter: [['list']],
+  // Traces and screenshots of failures, out of the source tree.
+  outputDir: 'dist/e2e-results',
   use: {
     browserName: 'chromium',
     baseURL: `http://127.0.0.1:${PREVIEW_PORT}`,

@@ -1,0 +1,62 @@
+import { type Page, expect, test } from '@playwright/test';
+import { PROMPT, keyboardInterrupts, runOnSerial, showsFramebuffer, typeCommand, waitForTerminal } from './helpers';
+
+// One boot of the built-in guest, served with COOP/COEP by `vite preview`, shared by the checks.
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage();
+  await page.goto('/');
+});
+
+test.afterAll(async () => {
+  await page.close();
+});
+
+test('the page boots the built-in guest with no click: progress, then the prompt in the terminal', async () => {
+  // The download bar shows until the images are in (it may already be gone on a fast machine).
+  await waitForTerminal(page, PROMPT);
+  await expect(page.locator('[data-testid=download]')).toHaveCount(0);
+  await expect(page.locator('[data-testid=power]')).toHaveText('running');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(page.locator('[data-testid=transport]')).toHaveText('shared screen');
+});
+
+test('typing `uname -m` in the terminal answers mips', async () => {
+  await typeCommand(page, 'uname -m');
+  await waitForTerminal(page, /# uname -m\n+mips$/m);
+});
+
+test('the canvas shows exactly what the guest framebuffer holds', async () => {
+  await showsFramebuffer(page);
+});
+
+test('keys on the focused canvas and the on-screen pad reach the guest keyboard', async () => {
+  const before = await keyboardInterrupts(page);
+  await page.locator('[data-testid=screen]').focus();
+  // Shift (the Y button) changes nothing on the guest's screen, whatever runs there.
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ShiftLeft');
+  const afterKeys = await keyboardInterrupts(page);
+  // Each press and each release is at least one byte from the controller, each an interrupt.
+  expect(afterKeys - before).toBeGreaterThanOrEqual(6);
+
+  const y = page.locator('.pad-button[data-button=Y]');
+  for (let i = 0; i < 2; i++) {
+    await y.dispatchEvent('pointerdown', { pointerId: 1, isPrimary: true });
+    await y.dispatchEvent('pointerup', { pointerId: 1, isPrimary: true });
+  }
+  const afterPad = await keyboardInterrupts(page);
+  expect(afterPad - afterKeys).toBeGreaterThanOrEqual(4);
+});
+
+test('keys typed on the canvas do not reach the serial terminal', async () => {
+  await page.locator('[data-testid=screen]').focus();
+  await page.keyboard.type('zzqq');
+  await typeCommand(page, '');
+  await page.waitForTimeout(500);
+  expect(await runOnSerial(page, 'echo ok')).toBe('ok');
+  const text = await waitForTerminal(page, PROMPT);
+  expect(text).not.toContain('zzqq');
+});
