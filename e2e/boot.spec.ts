@@ -60,3 +60,17 @@ test('keys typed on the canvas do not reach the serial terminal', async () => {
   const text = await waitForTerminal(page, PROMPT);
   expect(text).not.toContain('zzqq');
 });
+
+test('the guest powering off shows "off"; Power on boots it again; Power off from the page', async () => {
+  const uptime = async () => Number(/UP(\d+)/.exec(await runOnSerial(page, `awk '{ print "UP" int($1 * 100) }' /proc/uptime`))![1]);
+  const before = await uptime();
+  await typeCommand(page, 'poweroff');
+  await expect(page.locator('[data-testid=power]')).toHaveText('off');
+  await expect(page.getByRole('button', { name: 'Reset' })).toBeDisabled();
+  await page.getByRole('button', { name: 'Power on' }).click();
+  await expect(page.locator('[data-testid=power]')).toHaveText('running');
+  // A new boot: the shell answers again, and the guest's uptime started over.
+  await expect.poll(uptime, { timeout: 120_000 }).toBeLessThan(before);
+  await page.getByRole('button', { name: 'Power off' }).click();
+  await expect(page.locator('[data-testid=power]')).toHaveText('off');
+});

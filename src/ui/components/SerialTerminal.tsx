@@ -12,7 +12,7 @@ export function SerialTerminal({ emulator }: { emulator: Emulator }) {
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const term = new Terminal({ scrollback: 10000, convertEol: false, cursorBlink: true, fontSize: 13 });
+    const term = new Terminal({ scrollback: 10000, convertEol: false, cursorBlink: false, fontSize: 13 });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(box.current!);

@@ -2,9 +2,10 @@ import { type FrameUpdate, type Rect, SCREEN_HEADER, type SharedScreen } from '.
 
 /**
  * The page's end of the framebuffer: keeps the picture in an ImageData and, once per animation
- * frame, repaints only the rectangle that changed. With a shared screen the changed rows are read
- * straight from the worker's SharedArrayBuffer (canvas cannot paint from shared memory, so just
- * that rectangle is copied into the ImageData); otherwise transferred frames are applied.
+ * frame, repaints only the rectangle that changed. With a shared screen the page sleeps on the
+ * header's generation (Atomics.waitAsync, woken by the worker's notify) and reads the changed
+ * rows straight from the SharedArrayBuffer (canvas cannot paint from shared memory, so just that
+ * rectangle is copied into the ImageData); otherwise transferred frames are applied.
  */
 export class ScreenReceiver {
   private image: ImageData | null = null;
@@ -23,8 +24,31 @@ export class ScreenReceiver {
       this.shared = null;
       return;
     }
-    this.shared = { pixels: new Uint8ClampedArray(s.pixels), header: new Int32Array(s.header) };
+    const shared = { pixels: new Uint8ClampedArray(s.pixels), header: new Int32Array(s.header) };
+    this.shared = shared;
     this.resize(s.width, s.height);
+    this.watch(shared);
+  }
+
+  /** Schedules a paint whenever the worker bumps this shared screen's generation. */
+  private watch(shared: { header: Int32Array }): void {
+    const loop = async () => {
+      while (this.shared === shared) {
+        const drawn = Atomics.load(shared.header, SCREEN_HEADER.drawn);
+        if (Atomics.load(shared.header, SCREEN_HEADER.generation) !== drawn) {
+          this.schedule();
+          // Drawn at the next animation frame; look again after it.
+          await new Promise((r) => requestAnimationFrame(r));
+          continue;
+        }
+        if (!waitAsync) await new Promise((r) => requestAnimationFrame(r));
+        else {
+          const w = waitAsync(shared.header, SCREEN_HEADER.generation, drawn, 1000);
+          if (w.async) await w.value;
+        }
+      }
+    };
+    void loop();
   }
 
   frame(f: FrameUpdate): void {
@@ -93,8 +117,6 @@ export class ScreenReceiver {
       this.ctx.putImageData(this.image, 0, 0, r.x, r.y, r.width, r.height);
       this.paints++;
     }
-    // A shared screen changes without telling: keep looking, one cheap read per frame.
-    if (this.shared) this.schedule();
   };
 
   private pullShared(): void {
@@ -120,3 +142,7 @@ export class ScreenReceiver {
     this.mark(r);
   }
 }
+
+/** Atomics.waitAsync where the browser has it (then an unchanged screen costs no wake-ups at all). */
+type WaitAsync = (a: Int32Array, index: number, value: number, timeout?: number) => { async: boolean; value: unknown };
+const waitAsync = (Atomics as unknown as { waitAsync?: WaitAsync }).waitAsync?.bind(Atomics);

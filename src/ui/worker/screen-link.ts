@@ -3,8 +3,9 @@ import { type FrameUpdate, SCREEN_HEADER, type SharedScreen } from './protocol';
 
 /**
  * Carries the guest's screen to the page, only what changed. Cross-origin isolated pages share
- * the pixels (SharedArrayBuffer): the worker writes the changed rows in place and bumps a
- * generation the page polls once per animation frame, so nothing is posted per frame. Otherwise
+ * the pixels (SharedArrayBuffer): the worker writes the changed rows in place, bumps a
+ * generation and notifies it; the page waits on it (Atomics.waitAsync), so nothing is posted per
+ * frame and an unchanged screen wakes nobody. Otherwise
  * the changed rectangle's rows go over in a transferred buffer.
  */
 export class ScreenLink {
@@ -75,6 +76,8 @@ export class ScreenLink {
       h[SCREEN_HEADER.height] = y1 - y0;
     }
     Atomics.store(h, SCREEN_HEADER.generation, gen + 1);
+    // Wakes the page's Atomics.waitAsync: it sleeps until there is something to draw.
+    Atomics.notify(h, SCREEN_HEADER.generation);
   }
 
   private copyRect(frame: DisplayFrame, r: DirtyRect): FrameUpdate {

@@ -36,6 +36,8 @@ export class Session {
   private readonly serialOut: number[] = [];
   private lastStatusWall = 0;
   private lastStatusInstructions = 0;
+  /** Ends the loop's current sleep early: input should not wait for the guest's next tick. */
+  private wake: (() => void) | null = null;
 
   constructor(private readonly images: SessionImages, private readonly cb: WorkerCallbacks, sharedScreen: boolean) {
     this.disk = new CountingDisk(images.hda);
@@ -67,10 +69,12 @@ export class Session {
 
   serialIn(bytes: Uint8Array): void {
     this.machine?.sendSerial(bytes);
+    this.wake?.();
   }
 
   key(code: string, down: boolean): void {
     if (this.power === 'running') this.machine?.kbc.keyboard.pressKey(code, down);
+    this.wake?.();
   }
 
   reset(): void {
@@ -129,12 +133,25 @@ export class Session {
       // Guest time may not run ahead of the wall clock; lag from a busy stretch is forgotten, not
       // made up later, so a guest `sleep 1` takes a second.
       const ahead = m.seconds - paceGuest - (now - paceWall) / 1000;
-      if (ahead > 0.002) await sleep(Math.min(ahead * 1000, MAX_SLEEP_MS));
+      if (ahead > 0.002) await this.sleep(Math.min(ahead * 1000, MAX_SLEEP_MS));
       else {
         if (ahead < -0.05) paceWall = now - (m.seconds - paceGuest + 0.05) * 1000;
         await yieldTask();
       }
     }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
   }
 
   private flushSerial(): void {
@@ -159,10 +176,6 @@ export class Session {
     this.lastStatusInstructions = instructions;
     this.cb.status(status);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A macrotask turn without setTimeout's clamping: lets queued messages run, then continues. */
