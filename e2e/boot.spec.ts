@@ -1,5 +1,5 @@
 import { type Page, expect, test } from '@playwright/test';
-import { PROMPT, keyboardInterrupts, runOnSerial, showsFramebuffer, typeCommand, waitForTerminal } from './helpers';
+import { PROMPT, dropFiles, keyboardInterrupts, runOnSerial, showsFramebuffer, typeCommand, waitForTerminal } from './helpers';
 
 // One boot of the built-in guest, served with COOP/COEP by `vite preview`, shared by the checks.
 test.describe.configure({ mode: 'serial' });
@@ -59,6 +59,26 @@ test('keys typed on the canvas do not reach the serial terminal', async () => {
   expect(await runOnSerial(page, 'echo ok')).toBe('ok');
   const text = await waitForTerminal(page, PROMPT);
   expect(text).not.toContain('zzqq');
+});
+
+test('a dropped random binary gets a clear message, nothing staged, the machine runs on', async () => {
+  const noise = Array.from({ length: 3000 }, (_, i) => (i * 7919 + 13) & 0xff);
+  await dropFiles(page, [{ name: 'noise.bin', bytes: noise }]);
+  await expect(page.locator('[data-testid=drop-notes]')).toContainText('noise.bin is not recognised');
+  await expect(page.locator('[data-testid=staged]')).toHaveCount(0);
+  expect(await runOnSerial(page, 'echo alive')).toBe('alive');
+});
+
+test('a dropped .dge waits for a restart, then the guest has it in local/apps', async () => {
+  const text = (s: string) => [...new TextEncoder().encode(s)];
+  await dropFiles(page, [{ name: 'hello.dge', bytes: text('dropped dge\n') }]);
+  await expect(page.locator('[data-testid=drop-notes]')).toContainText('hello.dge: DinguX executable for local/apps/ (restart to apply)');
+  await expect(page.locator('[data-testid=staged]')).toContainText('hello.dge');
+  // Not on the mounted disk yet: the FAT is never written under the running guest.
+  expect(await runOnSerial(page, 'ls /boot/local/apps/hello.dge 2>&1 | grep -c "No such"')).toBe('1');
+  await page.getByRole('button', { name: 'Restart to apply' }).click();
+  await expect(page.locator('[data-testid=staged]')).toHaveCount(0);
+  await expect.poll(() => runOnSerial(page, 'cat /boot/local/apps/hello.dge'), { timeout: 150_000 }).toBe('dropped dge');
 });
 
 test('the guest powering off shows "off"; Power on boots it again; Power off from the page', async () => {

@@ -100,3 +100,14 @@ export async function showsFramebuffer(p: Page): Promise<void> {
     )
     .toEqual({ size: '320x240', text: true, same: true });
 }
+
+/** Drops files on the page as a user would (a synthetic DataTransfer on the document). */
+export async function dropFiles(page: Page, files: { name: string; bytes: number[] }[]): Promise<void> {
+  const dt = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name));
+    return dt;
+  }, files);
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
+  await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+}

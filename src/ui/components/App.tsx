@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Emulator } from '../services/emulator';
 import { watchGamepads } from '../services/gamepads';
 import { DownloadBar } from './DownloadBar';
+import { DropPanel } from './DropPanel';
 import { MessageLine } from './MessageLine';
 import { Pad } from './Pad';
 import { ScreenView } from './ScreenView';
@@ -18,6 +19,7 @@ export function App({ emulator }: { emulator: Emulator }) {
       </header>
       <DownloadBar />
       <MessageLine />
+      <DropPanel emulator={emulator} />
       <main>
         <section className="device">
           <ScreenView emulator={emulator} />

@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { type Button, buttonKey } from '../input/buttons';
 import { applyStatus, useMachine } from '../state/machine-store';
-import type { WorkerApi, WorkerCallbacks } from '../worker/protocol';
+import type { DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
 import { ScreenReceiver } from './screen-receiver';
 
 /** Serial output kept for a terminal that attaches late (or re-attaches), bytes. */
@@ -72,6 +72,22 @@ export class Emulator {
 
   restart(): Promise<void> {
     return this.api.restart();
+  }
+
+  /** Hand dropped files to the machine: recognised ones wait for the next boot. */
+  async drop(files: DroppedFile[]): Promise<void> {
+    if (files.length === 0) return;
+    const result = await this.api.drop(Comlink.transfer(files, files.map((f) => f.data.buffer as ArrayBuffer)));
+    const running = useMachine.getState().phase === 'running';
+    const names = new Set(files.map((f) => f.relativePath ?? f.name));
+    const accepted = result.staged.filter((s) => names.has(s.name) || [...names].some((n) => n.endsWith(s.name)));
+    useMachine.setState({
+      staged: result.staged,
+      dropNotes: [
+        ...accepted.map((s) => `${s.name}: ${s.note}${running ? ' (restart to apply)' : ' (applied at power on)'}`),
+        ...result.refused,
+      ],
+    });
   }
 
   private serial(bytes: Uint8Array): void {

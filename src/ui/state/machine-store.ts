@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { DownloadProgress, MachineStatus } from '../worker/protocol';
+import type { DownloadProgress, MachineStatus, StagedDrop } from '../worker/protocol';
 
 /** What the page shows about the machine; the services write it, components read it. */
 export interface MachineView {
@@ -15,6 +15,12 @@ export interface MachineView {
   screen: { width: number; height: number };
   /** The disk moved since the previous status report. */
   diskBusy: boolean;
+  /** Dropped files waiting for the next boot. */
+  staged: StagedDrop[];
+  /** What the last drop recognised and refused, one line each. */
+  dropNotes: string[];
+  /** Files are being dragged over the page. */
+  dragging: boolean;
 }
 
 export const useMachine = create<MachineView>(() => ({
@@ -25,6 +31,9 @@ export const useMachine = create<MachineView>(() => ({
   transport: 'transfer',
   screen: { width: 0, height: 0 },
   diskBusy: false,
+  staged: [],
+  dropNotes: [],
+  dragging: false,
 }));
 
 /** A status report from the worker, folded into the view. */
@@ -34,6 +43,8 @@ export function applyStatus(s: MachineStatus): void {
     const diskBusy =
       !!before && before.boots === s.boots && (s.diskReads !== before.diskReads || s.diskWrites !== before.diskWrites);
     const phase = s.power === 'running' ? 'running' : s.power === 'off' ? 'off' : v.phase;
-    return { status: s, diskBusy, phase: v.phase === 'error' ? 'error' : phase };
+    // A boot applied the staged drops.
+    const staged = s.staged === 0 ? [] : v.staged;
+    return { status: s, diskBusy, staged, phase: v.phase === 'error' ? 'error' : phase };
   });
 }

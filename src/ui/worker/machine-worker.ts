@@ -2,7 +2,10 @@
 import * as Comlink from 'comlink';
 import { DEFAULT_BOOT_DISK_BYTES, composeBootDisk } from '../../storage/boot-disk';
 import { loadBuiltinGuest } from './guest-loader';
-import type { BootOptions, WorkerApi, WorkerCallbacks } from './protocol';
+import { checkDrop } from '../drops/apply';
+import { type DropItem, classifyFile } from '../drops/classify';
+import { gunzipIfNeeded } from './download';
+import type { BootOptions, DropResult, WorkerApi, WorkerCallbacks } from './protocol';
 import { Session } from './session';
 
 /** Volume label of the built-in guest's disk (as the CLI and guest/make-disk.sh write it). */
@@ -52,6 +55,39 @@ const api: WorkerApi = {
   async restart() {
     await session?.restart();
   },
+  async drop(files) {
+    const result: DropResult = { staged: [], refused: [] };
+    const items: DropItem[] = [];
+    for (const f of files) {
+      const c = classifyFile(f.name, await gunzipKernel(f.name, f.data), f.relativePath);
+      if (c.kind === 'unknown') {
+        result.refused.push(c.reason);
+        continue;
+      }
+      try {
+        checkDrop(c);
+        items.push(c);
+      } catch (e) {
+        result.refused.push(`${f.name}: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+    if (!session) {
+      result.refused.push(...items.map((i) => `${i.name}: the machine is not started yet`));
+      return result;
+    }
+    result.staged = session.stage(items);
+    return result;
+  },
 };
 
 Comlink.expose(api);
+
+/** A gzipped kernel (vmlinux.gz) is taken unpacked; other gzip files are left as they are. */
+async function gunzipKernel(name: string, data: Uint8Array): Promise<Uint8Array> {
+  if (!/^vmlinu[xz]/i.test(name) || data[0] !== 0x1f || data[1] !== 0x8b) return data;
+  try {
+    return await gunzipIfNeeded(data, name);
+  } catch {
+    return data;
+  }
+}

@@ -24,6 +24,30 @@ export interface MachineStatus {
   diskWrites: number;
   /** Boots since the page opened (restart and guest reboots count). */
   boots: number;
+  /** Dropped files waiting for the next boot. */
+  staged: number;
+}
+
+/** A dropped file waiting for the next boot, as the page lists it. */
+export interface StagedDrop {
+  kind: string;
+  name: string;
+  note: string;
+  size: number;
+}
+
+/** A file the page hands over: its name, bytes, and path inside a dropped folder if any. */
+export interface DroppedFile {
+  name: string;
+  data: Uint8Array;
+  relativePath?: string;
+}
+
+export interface DropResult {
+  /** Everything now waiting for the next boot. */
+  staged: StagedDrop[];
+  /** One line per refused file. */
+  refused: string[];
 }
 
 /** A rectangle of the screen, in guest pixels. */
@@ -97,6 +121,8 @@ export interface WorkerApi {
   powerOff(): Promise<void>;
   /** Board reset: as the reset button of a real board (disks kept). */
   reset(): void;
-  /** Cold boot: power off if running (disks flushed), then boot again. */
+  /** Cold boot: power off if running (disks flushed), then boot again (staged drops applied). */
   restart(): Promise<void>;
+  /** Recognise dropped files and stage them for the next boot. */
+  drop(files: DroppedFile[]): Promise<DropResult>;
 }

@@ -1,7 +1,9 @@
 import { BadImageError, Machine } from '../../emu/machine';
-import type { BlockDevice } from '../../storage/block-device';
+import type { MemoryDisk } from '../../storage/memory-disk';
+import { type DropItem } from '../drops/classify';
+import { applyDrops } from '../drops/apply';
 import { CountingDisk } from './counting-disk';
-import type { MachineStatus, PowerState, WorkerCallbacks } from './protocol';
+import type { MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
 import { ScreenLink } from './screen-link';
 
 /** Guest time run between looks at the page's messages and the wall clock (10 ms at 200 MHz). */
@@ -16,7 +18,10 @@ export interface SessionImages {
   kernel: Uint8Array;
   kernelName: string;
   commandLine: string;
-  hda: BlockDevice;
+  /** The boot disk (the FAT the guest mounts at /boot). */
+  hda: MemoryDisk;
+  /** The apps disk (/media/sdb), made by the first dropped .opk. */
+  hdb?: MemoryDisk;
   memMiB?: number;
 }
 
@@ -27,7 +32,10 @@ export interface SessionImages {
  */
 export class Session {
   private machine: Machine | null = null;
-  private disk: CountingDisk;
+  private disk!: CountingDisk;
+  private appsDisk: CountingDisk | undefined;
+  /** Drops waiting for the machine to be off (the FAT is never written while the guest has it). */
+  private staged: DropItem[] = [];
   private readonly screen: ScreenLink;
   /** Bumped to stop a running loop (power off, restart). */
   private loopId = 0;
@@ -40,13 +48,15 @@ export class Session {
   private wake: (() => void) | null = null;
 
   constructor(private readonly images: SessionImages, private readonly cb: WorkerCallbacks, sharedScreen: boolean) {
-    this.disk = new CountingDisk(images.hda);
     this.screen = new ScreenLink(sharedScreen, (s) => cb.screen(s), (f) => cb.frame(f));
   }
 
   /** Power on: a fresh board booting the images. Throws a one-line reason if they do not boot. */
   boot(): void {
     this.screen.clear();
+    this.applyStaged();
+    this.disk = new CountingDisk(this.images.hda);
+    this.appsDisk = this.images.hdb && new CountingDisk(this.images.hdb);
     try {
       this.machine = new Machine({
         kernel: this.images.kernel,
@@ -55,6 +65,7 @@ export class Session {
         memMiB: this.images.memMiB,
         rtcEpochSeconds: Math.floor(Date.now() / 1000),
         hda: this.disk,
+        hdb: this.appsDisk,
         onSerial: (b) => this.serialOut.push(b),
       });
     } catch (e) {
@@ -62,9 +73,33 @@ export class Session {
       throw e;
     }
     this.boots++;
-    this.disk.reads = this.disk.writes = 0;
     this.power = 'running';
     void this.loop(++this.loopId);
+  }
+
+  /** Keep drops for the next boot; returns all that wait. */
+  stage(items: DropItem[]): StagedDrop[] {
+    this.staged.push(...items);
+    return this.stagedList();
+  }
+
+  stagedList(): StagedDrop[] {
+    return this.staged.map((i) => ({ kind: i.kind, name: i.name, note: i.note, size: i.data.length }));
+  }
+
+  private applyStaged(): void {
+    if (this.staged.length === 0) return;
+    const items = this.staged;
+    this.staged = [];
+    try {
+      const disks = applyDrops(items, { kernel: this.images.kernel, hda: this.images.hda, hdb: this.images.hdb });
+      this.images.kernel = disks.kernel;
+      this.images.hda = disks.hda;
+      this.images.hdb = disks.hdb;
+    } catch (e) {
+      // Nothing was written (each disk's writes are checked first): the disks stay as they were.
+      this.cb.error(`the dropped files were not applied, the disks are unchanged: ${(e as Error).message.split('\n')[0]}`);
+    }
   }
 
   serialIn(bytes: Uint8Array): void {
@@ -168,8 +203,9 @@ export class Session {
       power: this.power,
       mips: wall > 0 ? (instructions - this.lastStatusInstructions) / wall / 1000 : 0,
       uptime: m ? m.seconds : 0,
-      diskReads: this.disk.reads,
-      diskWrites: this.disk.writes,
+      diskReads: (this.disk?.reads ?? 0) + (this.appsDisk?.reads ?? 0),
+      diskWrites: (this.disk?.writes ?? 0) + (this.appsDisk?.writes ?? 0),
+      staged: this.staged.length,
       boots: this.boots,
     };
     this.lastStatusWall = now;
