@@ -36,7 +36,7 @@ export class Emulator {
       status: (s) => applyStatus(s),
       screen: (s) => this.screen.setShared(s),
       frame: (f) => this.screen.frame(f),
-      error: (m) => this.fail(m),
+      error: (m, fatal) => (fatal ? this.fail(m) : useMachine.setState({ message: m })),
     };
     this.api
       .start({ guestUrl: opts.guestUrl, sharedScreen: opts.shared, append: opts.append }, Comlink.proxy(callbacks))
@@ -63,7 +63,7 @@ export class Emulator {
   }
 
   powerOff(): Promise<void> {
-    return this.api.powerOff();
+    return this.api.powerOff().catch((e: Error) => this.fail(e.message));
   }
 
   reset(): void {
@@ -71,7 +71,7 @@ export class Emulator {
   }
 
   restart(): Promise<void> {
-    return this.api.restart();
+    return this.api.restart().catch((e: Error) => this.fail(e.message));
   }
 
   /** Hand dropped files to the machine: recognised ones wait for the next boot. */

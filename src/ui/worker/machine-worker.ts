@@ -24,7 +24,7 @@ const api: WorkerApi = {
       status: (s) => remote.status(s),
       screen: (s) => remote.screen(s),
       frame: (f) => remote.frame(Comlink.transfer(f, [f.pixels])),
-      error: (m) => remote.error(m),
+      error: (m, fatal) => remote.error(m, fatal),
     };
     try {
       const guest = await loadBuiltinGuest(opts.guestUrl, (p) => callbacks.progress(p));
@@ -37,7 +37,7 @@ const api: WorkerApi = {
       );
       session.boot();
     } catch (e) {
-      callbacks.error((e as Error).message.split('\n')[0]!);
+      callbacks.error((e as Error).message.split('\n')[0]!, true);
     }
   },
   serialIn(bytes) {

@@ -108,8 +108,8 @@ export interface WorkerCallbacks {
   /** A new shared screen (at boot and whenever the mode's size changes). */
   screen(s: SharedScreen | null): void;
   frame(f: FrameUpdate): void;
-  /** A failure the user must see, as one line. */
-  error(message: string): void;
+  /** A failure the user must see, as one line; fatal when the machine cannot run at all. */
+  error(message: string, fatal?: boolean): void;
 }
 
 export interface WorkerApi {
