@@ -1,0 +1,103 @@
+import * as Comlink from 'comlink';
+import { type Button, buttonKey } from '../input/buttons';
+import { applyStatus, useMachine } from '../state/machine-store';
+import type { DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
+import { ScreenReceiver } from './screen-receiver';
+
+/** Serial output kept for a terminal that attaches late (or re-attaches), bytes. */
+const SERIAL_KEEP = 256 * 1024;
+
+/**
+ * The page's handle on the machine worker: starts it, carries keys and serial input to it and
+ * its output (serial, screen, status) to the terminal, the canvas and the store.
+ */
+export class Emulator {
+  readonly screen: ScreenReceiver;
+  private readonly worker: Worker;
+  private readonly api: Comlink.Remote<WorkerApi>;
+  private readonly serialSinks = new Set<(bytes: Uint8Array) => void>();
+  private serialLog: Uint8Array[] = [];
+  private serialLogBytes = 0;
+  private readonly encoder = new TextEncoder();
+
+  constructor() {
+    this.screen = new ScreenReceiver((width, height) => useMachine.setState({ screen: { width, height } }));
+    this.worker = new Worker(new URL('../worker/machine-worker.ts', import.meta.url), { type: 'module', name: 'odtab-machine' });
+    this.worker.addEventListener('error', (e) => this.fail(`the machine worker failed: ${e.message || 'could not load it'}`));
+    this.api = Comlink.wrap<WorkerApi>(this.worker);
+  }
+
+  /** Download the built-in guest and boot it. `shared`: share the framebuffer (needs isolation). */
+  start(opts: { shared: boolean; guestUrl: string; append?: string }): void {
+    useMachine.setState({ phase: 'downloading', transport: opts.shared ? 'shared' : 'transfer' });
+    const callbacks: WorkerCallbacks = {
+      progress: (p) => useMachine.setState({ progress: p }),
+      serial: (bytes) => this.serial(bytes),
+      status: (s) => applyStatus(s),
+      screen: (s) => this.screen.setShared(s),
+      frame: (f) => this.screen.frame(f),
+      error: (m, fatal) => (fatal ? this.fail(m) : useMachine.setState({ message: m })),
+    };
+    this.api
+      .start({ guestUrl: opts.guestUrl, sharedScreen: opts.shared, append: opts.append }, Comlink.proxy(callbacks))
+      .catch((e: Error) => this.fail(e.message));
+  }
+
+  /** Receive the serial console: all output kept so far at once, then as it comes. */
+  onSerial(sink: (bytes: Uint8Array) => void): () => void {
+    for (const part of this.serialLog) sink(part);
+    this.serialSinks.add(sink);
+    return () => this.serialSinks.delete(sink);
+  }
+
+  sendSerial(text: string): void {
+    void this.api.serialIn(this.encoder.encode(text));
+  }
+
+  key(code: string, down: boolean): void {
+    void this.api.key(code, down);
+  }
+
+  button(b: Button, down: boolean): void {
+    this.key(buttonKey(b), down);
+  }
+
+  powerOff(): Promise<void> {
+    return this.api.powerOff().catch((e: Error) => this.fail(e.message));
+  }
+
+  reset(): void {
+    void this.api.reset();
+  }
+
+  restart(): Promise<void> {
+    return this.api.restart().catch((e: Error) => this.fail(e.message));
+  }
+
+  /** Hand dropped files to the machine: recognised ones wait for the next boot. */
+  async drop(files: DroppedFile[]): Promise<void> {
+    if (files.length === 0) return;
+    const result = await this.api.drop(Comlink.transfer(files, files.map((f) => f.data.buffer as ArrayBuffer)));
+    const running = useMachine.getState().phase === 'running';
+    const names = new Set(files.map((f) => f.relativePath ?? f.name));
+    const accepted = result.staged.filter((s) => names.has(s.name) || [...names].some((n) => n.endsWith(s.name)));
+    useMachine.setState({
+      staged: result.staged,
+      dropNotes: [
+        ...accepted.map((s) => `${s.name}: ${s.note}${running ? ' (restart to apply)' : ' (applied at power on)'}`),
+        ...result.refused,
+      ],
+    });
+  }
+
+  private serial(bytes: Uint8Array): void {
+    this.serialLog.push(bytes);
+    this.serialLogBytes += bytes.length;
+    while (this.serialLogBytes > SERIAL_KEEP && this.serialLog.length > 1) this.serialLogBytes -= this.serialLog.shift()!.length;
+    for (const sink of this.serialSinks) sink(bytes);
+  }
+
+  private fail(message: string): void {
+    useMachine.setState({ phase: 'error', message });
+  }
+}

@@ -1,0 +1,226 @@
+import { BadImageError, Machine } from '../../emu/machine';
+import type { MemoryDisk } from '../../storage/memory-disk';
+import { type DropItem } from '../drops/classify';
+import { applyDrops } from '../drops/apply';
+import { CountingDisk } from './counting-disk';
+import type { MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
+import { ScreenLink } from './screen-link';
+
+/** Guest time run between looks at the page's messages and the wall clock (10 ms at 200 MHz). */
+const SLICE_CYCLES = 2_000_000;
+/** How often the screen is brought up to date (wall time), about the display's refresh. */
+const FRAME_MS = 1000 / 60;
+const STATUS_MS = 500;
+/** Longest sleep while the guest is ahead of the wall clock, so input is never kept waiting long. */
+const MAX_SLEEP_MS = 50;
+
+export interface SessionImages {
+  kernel: Uint8Array;
+  kernelName: string;
+  commandLine: string;
+  /** The boot disk (the FAT the guest mounts at /boot). */
+  hda: MemoryDisk;
+  /** The apps disk (/media/sdb), made by the first dropped .opk. */
+  hdb?: MemoryDisk;
+  memMiB?: number;
+}
+
+/**
+ * The machine running in the worker: slices of guest time paced to the wall clock (an idle guest
+ * skips ahead and the loop sleeps, so it costs next to nothing), yielding between slices so the
+ * page's keys and serial input get through, with serial output, screen and status sent back.
+ */
+export class Session {
+  private machine: Machine | null = null;
+  private disk!: CountingDisk;
+  private appsDisk: CountingDisk | undefined;
+  /** Drops waiting for the machine to be off (the FAT is never written while the guest has it). */
+  private staged: DropItem[] = [];
+  private readonly screen: ScreenLink;
+  /** Bumped to stop a running loop (power off, restart). */
+  private loopId = 0;
+  private boots = 0;
+  private power: PowerState = 'loading';
+  private readonly serialOut: number[] = [];
+  private lastStatusWall = 0;
+  private lastStatusInstructions = 0;
+  /** Ends the loop's current sleep early: input should not wait for the guest's next tick. */
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly images: SessionImages, private readonly cb: WorkerCallbacks, sharedScreen: boolean) {
+    this.screen = new ScreenLink(sharedScreen, (s) => cb.screen(s), (f) => cb.frame(f));
+  }
+
+  /** Power on: a fresh board booting the images. Throws a one-line reason if they do not boot. */
+  boot(): void {
+    this.screen.clear();
+    this.applyStaged();
+    this.disk = new CountingDisk(this.images.hda);
+    this.appsDisk = this.images.hdb && new CountingDisk(this.images.hdb);
+    try {
+      this.machine = new Machine({
+        kernel: this.images.kernel,
+        kernelName: this.images.kernelName,
+        commandLine: this.images.commandLine,
+        memMiB: this.images.memMiB,
+        rtcEpochSeconds: Math.floor(Date.now() / 1000),
+        hda: this.disk,
+        hdb: this.appsDisk,
+        onSerial: (b) => this.serialOut.push(b),
+      });
+    } catch (e) {
+      if (e instanceof BadImageError || e instanceof RangeError) throw new Error(`the kernel does not boot: ${e.message}`);
+      throw e;
+    }
+    this.boots++;
+    this.power = 'running';
+    void this.loop(++this.loopId);
+  }
+
+  /** Keep drops for the next boot; returns all that wait. */
+  stage(items: DropItem[]): StagedDrop[] {
+    this.staged.push(...items);
+    return this.stagedList();
+  }
+
+  stagedList(): StagedDrop[] {
+    return this.staged.map((i) => ({ kind: i.kind, name: i.name, note: i.note, size: i.data.length }));
+  }
+
+  private applyStaged(): void {
+    if (this.staged.length === 0) return;
+    const items = this.staged;
+    this.staged = [];
+    try {
+      const disks = applyDrops(items, { kernel: this.images.kernel, hda: this.images.hda, hdb: this.images.hdb });
+      this.images.kernel = disks.kernel;
+      this.images.hda = disks.hda;
+      this.images.hdb = disks.hdb;
+    } catch (e) {
+      // Nothing was written (each disk's writes are checked first): the disks stay as they were.
+      this.cb.error(`the dropped files were not applied, the disks are unchanged: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  serialIn(bytes: Uint8Array): void {
+    this.machine?.sendSerial(bytes);
+    this.wake?.();
+  }
+
+  key(code: string, down: boolean): void {
+    if (this.power === 'running') this.machine?.kbc.keyboard.pressKey(code, down);
+    this.wake?.();
+  }
+
+  reset(): void {
+    if (this.power !== 'running' || !this.machine) return;
+    this.machine.reset();
+    this.boots++;
+  }
+
+  /** Power off and wait until the disks have the guest's writes. */
+  async powerOff(): Promise<void> {
+    this.loopId++;
+    const m = this.machine;
+    if (m && m.power === 'running') m.powerOff();
+    await this.stopped();
+  }
+
+  async restart(): Promise<void> {
+    await this.powerOff();
+    this.boot();
+  }
+
+  private async stopped(): Promise<void> {
+    this.flushSerial();
+    this.power = 'off';
+    const m = this.machine;
+    if (m) {
+      const err = await new Promise<Error | undefined>((resolve) => m.flushDisks(resolve));
+      if (err) this.cb.error(`the disk did not take the guest's last writes: ${err.message.split('\n')[0]}`);
+    }
+    this.sendStatus(performance.now());
+  }
+
+  private async loop(id: number): Promise<void> {
+    const m = this.machine!;
+    let paceWall = performance.now();
+    let paceGuest = m.seconds;
+    let lastFrame = 0;
+    this.lastStatusWall = paceWall;
+    this.lastStatusInstructions = m.instructions;
+    this.sendStatus(paceWall);
+    while (id === this.loopId) {
+      m.run(SLICE_CYCLES);
+      this.flushSerial();
+      const now = performance.now();
+      if (now - lastFrame >= FRAME_MS) {
+        lastFrame = now;
+        this.screen.update(m.refreshDisplay());
+      }
+      if (now - this.lastStatusWall >= STATUS_MS) this.sendStatus(now);
+      if (m.power === 'off') {
+        // The guest switched itself off (poweroff): the disks are flushed by the board.
+        this.loopId++;
+        await this.stopped();
+        return;
+      }
+      // Guest time may not run ahead of the wall clock; lag from a busy stretch is forgotten, not
+      // made up later, so a guest `sleep 1` takes a second.
+      const ahead = m.seconds - paceGuest - (now - paceWall) / 1000;
+      if (ahead > 0.002) await this.sleep(Math.min(ahead * 1000, MAX_SLEEP_MS));
+      else {
+        if (ahead < -0.05) paceWall = now - (m.seconds - paceGuest + 0.05) * 1000;
+        await yieldTask();
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private flushSerial(): void {
+    if (this.serialOut.length === 0) return;
+    this.cb.serial(Uint8Array.from(this.serialOut));
+    this.serialOut.length = 0;
+  }
+
+  private sendStatus(now: number): void {
+    const m = this.machine;
+    const instructions = m ? m.instructions : 0;
+    const wall = now - this.lastStatusWall;
+    const status: MachineStatus = {
+      power: this.power,
+      mips: wall > 0 ? (instructions - this.lastStatusInstructions) / wall / 1000 : 0,
+      uptime: m ? m.seconds : 0,
+      diskReads: (this.disk?.reads ?? 0) + (this.appsDisk?.reads ?? 0),
+      diskWrites: (this.disk?.writes ?? 0) + (this.appsDisk?.writes ?? 0),
+      staged: this.staged.length,
+      boots: this.boots,
+    };
+    this.lastStatusWall = now;
+    this.lastStatusInstructions = instructions;
+    this.cb.status(status);
+  }
+}
+
+/** A macrotask turn without setTimeout's clamping: lets queued messages run, then continues. */
+const channel = new MessageChannel();
+const waiting: (() => void)[] = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+function yieldTask(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(0);
+  });
+}
