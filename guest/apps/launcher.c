@@ -14,8 +14,8 @@
  * .dge: `/bin/sh -c PATH` in its folder. .opk, as opkrun does: loop-mount it read-only
  * (nodev, nosuid) on /mnt/NAME, chdir there, fork and exec the desktop file's Exec, wait, unmount.
  * After an app returns the console goes back to text mode and the list is scanned again.
- * What it runs and how that ended goes to the kernel log (/dev/kmsg, which the serial console
- * prints), each line starting "launcher: ".
+ * What it lists, runs and how that ended goes to the system console (the serial port) and the
+ * kernel log, each line starting "launcher: ".
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -61,18 +61,34 @@ static int selected;
 static struct pollfd keys[MAX_DEVS];
 static int nkeys;
 
+/*
+ * A line for developers and tests: on the system console (the serial port on odtab: ttyS0),
+ * unless the console is a VT, where it would draw over the menu; and in the kernel log for dmesg
+ * at debug level, which the console does not print a second time.
+ */
 static void logmsg(const char *fmt, ...)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof buf, "<5>launcher: ");
+	char msg[480], buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof buf - n, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0) {
-		if (write(fd, buf, strlen(buf)) < 0) {
-			/* Nothing more to do: the log is best effort. */
+		int mode;
+		if (ioctl(fd, KDGETMODE, &mode) < 0) {
+			int n = snprintf(buf, sizeof buf, "launcher: %s\n", msg);
+			if (write(fd, buf, n) < 0) {
+				/* Best effort. */
+			}
+		}
+		close(fd);
+	}
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		int n = snprintf(buf, sizeof buf, "<7>launcher: %s", msg);
+		if (write(fd, buf, n) < 0) {
+			/* Best effort. */
 		}
 		close(fd);
 	}
