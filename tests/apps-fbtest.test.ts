@@ -15,7 +15,8 @@ import {
   screenText,
   widen565,
 } from './helpers/apps-guest';
-import { OD_PROMPT, composedDisk, odSession } from './helpers/od-guest';
+import { GuestSession, builtinGuest } from './helpers/guest';
+import { OD_PROMPT, composedDisk, manifest, odSession } from './helpers/od-guest';
 
 // guest/apps/fbtest.c: bars 40 px wide over rows 0..119, boxes 20x20 at x = 4 + 24 i, y 160.
 const BARS = [0xffff, 0xffe0, 0x07ff, 0x07e0, 0xf81f, 0xf800, 0x001f, 0x0000];
@@ -81,5 +82,27 @@ describe('fbtest.dge on the built-in guest', () => {
     const f = s.machine.refreshDisplay();
     savePng(f, 'fbtest-after-exit.png');
     expect(screenText(f).some((l) => l.includes('back-42'))).toBe(true);
+  });
+});
+
+describe("fbtest.dge on Debian's kernel at 640x480", () => {
+  it('draws at the top left of a larger screen: 1280-byte lines, not 640', () => {
+    const g = builtinGuest();
+    const s = new GuestSession({
+      kernel: g.kernel,
+      initrd: g.initrd,
+      commandLine: `${manifest.diskCmdline} video=cirrusfb:640x480-16@60`,
+      hda: composedDisk(),
+    });
+    s.waitFor(OD_PROMPT, 240);
+    // Debian's kernel has evdev as a module the initrd does not load: no buttons, only the picture.
+    s.type('/boot/local/apps/fbtest.dge & sleep 1; kill %1\n');
+    s.waitFor('fbtest: ready 640x480 16bpp line_length=1280\r\n', 30);
+    const f = s.machine.refreshDisplay();
+    savePng(f, 'fbtest-640x480.png');
+    expect([f.width, f.height]).toEqual([640, 480]);
+    BARS.forEach((c, i) => expect(rectMismatches(f, 40 * i, 0, 40, 120, widen565(c)), `bar ${i}`).toEqual([]));
+    FBTEST_BUTTONS.forEach((b, i) => expect(rectMismatches(f, 4 + 24 * i, 160, 20, 20, BOX_OFF), b).toEqual([]));
+    s.waitFor('fbtest: bye', 10);
   });
 });

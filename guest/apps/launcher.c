@@ -41,10 +41,8 @@
 
 #define MAX_ENTRIES 64
 #define MAX_DEVS 8
-#define ROWS 24
-#define COLS 53
+#define COLS 53 /* lines are cut to what fits at 320x240 in the 6x10 font */
 #define LIST_TOP 2
-#define LIST_ROWS (ROWS - LIST_TOP - 2)
 
 enum kind { OPK, DGE, SHELL };
 
@@ -308,14 +306,18 @@ static void draw(void)
 	/* Home, clear, cursor off. */
 	printf("\033[H\033[2J\033[?25l");
 	printf("\033[1;1Hodtab launcher");
-	int first = selected >= LIST_ROWS ? selected - LIST_ROWS + 1 : 0;
-	for (int r = 0; r < LIST_ROWS && first + r < nentries; r++) {
+	/* The console's size (24 rows at 320x240 with fbcon's 6x10 font). */
+	struct winsize ws;
+	int rows = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row >= 6 ? ws.ws_row : 24;
+	int list_rows = rows - LIST_TOP - 2;
+	int first = selected >= list_rows ? selected - list_rows + 1 : 0;
+	for (int r = 0; r < list_rows && first + r < nentries; r++) {
 		int i = first + r;
 		char line[COLS + 1];
 		snprintf(line, sizeof line, "%s%-28.28s %s", i == selected ? "> " : "  ", entries[i].name, entries[i].where);
 		printf("\033[%d;1H%s%s\033[0m", LIST_TOP + r + 1, i == selected ? "\033[7m" : "", line);
 	}
-	printf("\033[%d;1HUP/DOWN: choose  A/START: run", ROWS);
+	printf("\033[%d;1HUP/DOWN: choose  A/START: run", rows);
 	fflush(stdout);
 }
 
