@@ -40,7 +40,9 @@ LOCAL="$OUT/local"
 [ -d "$LOCAL" ] || die "$LOCAL (the committed local/ skeleton) is missing"
 LOCAL_DIRS="apps home etc etc/init.d"
 LOCAL_DIRS_JSON=$(for d in $LOCAL_DIRS; do printf '"%s", ' "$d"; done | sed 's/, $//')
-LOCAL_FILES_JSON=$( (cd "$LOCAL" && find . -type f -printf '%P\n' | sort) | while IFS= read -r f; do
+# The skeleton's own files first, then the apps apps/build.sh put in local/apps (each group sorted).
+LOCAL_FILES_JSON=$( (cd "$LOCAL" && { find . -type f ! -path './apps/*' -printf '%P\n' | sort
+	find . -type f -path './apps/*' -printf '%P\n' | sort; }) | while IFS= read -r f; do
 	printf '    { "path": "%s", "size": %s, "sha256": "%s" },\n' "$f" "$(stat -c %s "$LOCAL/$f")" \
 		"$(sha256sum <"$LOCAL/$f" | cut -d' ' -f1)"
 done | sed '$ s/,$//')
