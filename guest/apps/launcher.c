@@ -14,8 +14,8 @@
  * .dge: `/bin/sh -c PATH` in its folder. .opk, as opkrun does: loop-mount it read-only
  * (nodev, nosuid) on /mnt/NAME, chdir there, fork and exec the desktop file's Exec, wait, unmount.
  * After an app returns the console goes back to text mode and the list is scanned again.
- * What it lists, runs and how that ended goes to the system console (the serial port) and the
- * kernel log, each line starting "launcher: ".
+ * What it runs and how that ended goes to the system console (the serial port) and dmesg; what it
+ * lists and when it lets go of the buttons to dmesg only. Each line starts "launcher: ".
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -60,19 +60,18 @@ static struct pollfd keys[MAX_DEVS];
 static int nkeys;
 
 /*
- * A line for developers and tests: on the system console (the serial port on odtab: ttyS0),
- * unless the console is a VT, where it would draw over the menu; and in the kernel log for dmesg
- * at debug level, which the console does not print a second time.
+ * Lines for developers and tests, each starting "launcher: ". All go to the kernel log at debug
+ * level (dmesg shows them; the console does not print them a second time). What the user set in
+ * motion (an app started, how it ended, why it could not start) also goes to the system console
+ * (the serial port on odtab) unless the console is a VT, where it would draw over the menu; the
+ * rest (the list, who has the buttons) stays out of the serial shell's way.
  */
-static void logmsg(const char *fmt, ...)
+static void vlog(int console, const char *fmt, va_list ap)
 {
 	char msg[480], buf[512];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	int fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (fd >= 0) {
+	int fd;
+	if (console && (fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) >= 0) {
 		int mode;
 		if (ioctl(fd, KDGETMODE, &mode) < 0) {
 			int n = snprintf(buf, sizeof buf, "launcher: %s\n", msg);
@@ -84,12 +83,32 @@ static void logmsg(const char *fmt, ...)
 	}
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		int n = snprintf(buf, sizeof buf, "<7>launcher: %s", msg);
+		/* The newline ends the record: without it the kernel holds the line back as one that may
+		 * be continued, and neither dmesg nor the console sees it until the next one comes. */
+		int n = snprintf(buf, sizeof buf, "<7>launcher: %s\n", msg);
 		if (write(fd, buf, n) < 0) {
 			/* Best effort. */
 		}
 		close(fd);
 	}
+}
+
+/* Launches and their outcome: console and dmesg. */
+static void logmsg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(1, fmt, ap);
+	va_end(ap);
+}
+
+/* Everything else: dmesg only. */
+static void debugmsg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vlog(0, fmt, ap);
+	va_end(ap);
 }
 
 /* ------------------------------------------------------------------ loop mounts */
@@ -296,9 +315,9 @@ static void scan(void)
 	add(SHELL, "/bin/sh", "Shell", "tty1");
 	if (selected >= nentries)
 		selected = nentries - 1;
-	logmsg("%d entries", nentries);
+	debugmsg("%d entries", nentries);
 	for (int i = 0; i < nentries; i++)
-		logmsg("entry %d: %s (%s)", i, entries[i].name, entries[i].path);
+		debugmsg("entry %d: %s (%s)", i, entries[i].name, entries[i].path);
 }
 
 static void draw(void)
@@ -395,14 +414,14 @@ static int next_key(void)
 			release_keys();
 			grabbed = 0;
 			away = 1;
-			logmsg("console taken by another program: buttons released");
+			debugmsg("console taken by another program: buttons released");
 		} else if (front && !grabbed) {
 			grab_keys();
 			grabbed = nkeys > 0;
 			if (grabbed && away) {
 				/* Back in front: the other program may have drawn over us. */
 				away = 0;
-				logmsg("console back: buttons taken");
+				debugmsg("console back: buttons taken");
 				draw();
 			}
 		}
@@ -520,7 +539,7 @@ int main(void)
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTSTP, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
-	logmsg("started");
+	debugmsg("started");
 	scan();
 	for (;;) {
 		draw();
@@ -540,7 +559,7 @@ int main(void)
 			scan();
 			break;
 		case -1:
-			logmsg("cannot read the buttons: %s", strerror(errno));
+			debugmsg("cannot read the buttons: %s", strerror(errno));
 			sleep(1);
 			break;
 		}
