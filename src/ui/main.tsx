@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     shared: screenTransport(location.search, globalThis.crossOriginIsolated === true) === 'shared',
     guestUrl: new URL(`${base}guest/`, location.href).href,
   });
+  // The worker also stores the guest's writes a second after they happen; this catches the rest.
+  addEventListener('pagehide', () => emulator.flush());
   createRoot(document.getElementById('root')!).render(<App emulator={emulator} />);
 }
 

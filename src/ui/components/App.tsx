@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Emulator } from '../services/emulator';
 import { watchGamepads } from '../services/gamepads';
 import { DownloadBar } from './DownloadBar';
+import { DiskPanel } from './DiskPanel';
 import { DropPanel } from './DropPanel';
 import { MessageLine } from './MessageLine';
 import { Pad } from './Pad';
@@ -20,6 +21,7 @@ export function App({ emulator }: { emulator: Emulator }) {
       <DownloadBar />
       <MessageLine />
       <DropPanel emulator={emulator} />
+      <DiskPanel emulator={emulator} />
       <main>
         <section className="device">
           <ScreenView emulator={emulator} />

@@ -74,6 +74,36 @@ export class Emulator {
     return this.api.restart().catch((e: Error) => this.fail(e.message));
   }
 
+  /** Back to the built-in guest's disks: the guest's writes and the apps disk are forgotten. */
+  async resetDisks(): Promise<void> {
+    if (!confirm('Forget everything the guest wrote and the dropped apps, and boot the built-in guest again?')) return;
+    try {
+      await this.api.resetDisks();
+      useMachine.setState({ message: 'the disks are back to the built-in guest', phase: useMachine.getState().phase === 'error' ? 'error' : 'running' });
+    } catch (e) {
+      useMachine.setState({ message: `reset: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+
+  /** Downloads a disk as an .img file. */
+  async exportDisk(which: 'boot' | 'apps'): Promise<void> {
+    const blob = await this.api.exportDisk(which);
+    if (!blob) {
+      useMachine.setState({ message: `there is no ${which} disk to export` });
+      return;
+    }
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = which === 'boot' ? 'odtab-boot.img' : 'odtab-apps.img';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  }
+
+  /** Best effort when the page goes away: the worker stores what the guest wrote. */
+  flush(): void {
+    void this.api.flush().catch(() => {});
+  }
+
   /** Hand dropped files to the machine: recognised ones wait for the next boot. */
   async drop(files: DroppedFile[]): Promise<void> {
     if (files.length === 0) return;

@@ -8,14 +8,16 @@ import type { DownloadProgress } from './protocol';
  * the worker composes into a FAT disk as the CLI does.
  */
 
-interface Manifest {
+export interface Manifest {
   odtabKernel?: { file?: string; cmdline?: string };
   rootfs?: { file?: string; bootPath?: string };
-  local?: { dir?: string; dirs?: string[]; files?: { path: string; size: number }[] };
-  files?: Record<string, { size: number }>;
+  local?: { dir?: string; dirs?: string[]; files?: { path: string; size: number; sha256?: string }[] };
+  files?: Record<string, { size: number; sha256?: string }>;
 }
 
 export interface BuiltinGuest {
+  /** The manifest as fetched (it names the files, for the stored disk's base identity). */
+  manifest: Manifest;
   kernel: Uint8Array;
   kernelName: string;
   commandLine: string;
@@ -55,6 +57,7 @@ export async function loadBuiltinGuest(baseUrl: string, progress: (p: DownloadPr
   ]);
   const kernel = await gunzipIfNeeded(kernelGz!, kernelFile);
   return {
+    manifest,
     kernel,
     kernelName: kernelFile.replace(/\.gz$/, ''),
     commandLine: manifest.odtabKernel?.cmdline ?? '',

@@ -1,18 +1,22 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { DEFAULT_BOOT_DISK_BYTES, composeBootDisk } from '../../storage/boot-disk';
+import { composeStableBase } from '../../storage/idb';
+import { builtinGuestFiles } from '../../preset';
 import { loadBuiltinGuest } from './guest-loader';
 import { checkDrop } from '../drops/apply';
 import { type DropItem, classifyFile } from '../drops/classify';
 import { gunzipIfNeeded } from './download';
 import type { BootOptions, DropResult, WorkerApi, WorkerCallbacks } from './protocol';
 import { Session } from './session';
+import { StoredDisks } from './stored-disks';
 
 /** Volume label of the built-in guest's disk (as the CLI and guest/make-disk.sh write it). */
 const BUILTIN_DISK_LABEL = 'ODTAB';
 
 /** The machine's Web Worker: downloads the guest, composes its disk, runs it (see Session). */
 let session: Session | null = null;
+/** The base to reset to when the stored disk could not be opened over it. */
+let baseForReset: Parameters<typeof StoredDisks.open>[0] | null = null;
 
 const api: WorkerApi = {
   async start(opts: BootOptions, remote: WorkerCallbacks) {
@@ -28,14 +32,28 @@ const api: WorkerApi = {
     };
     try {
       const guest = await loadBuiltinGuest(opts.guestUrl, (p) => callbacks.progress(p));
-      const hda = composeBootDisk(guest.disk, { size: DEFAULT_BOOT_DISK_BYTES, label: BUILTIN_DISK_LABEL });
+      // The same bytes at every load, so the chunks the guest wrote (in IndexedDB) fit over it.
+      const base = composeStableBase(builtinGuestFiles('odtab', guest.manifest).identity, guest.disk, {
+        label: BUILTIN_DISK_LABEL,
+        name: 'boot disk',
+      });
+      let disks: StoredDisks;
+      try {
+        disks = await StoredDisks.open(base, (m) => callbacks.error(m), () => {});
+      } catch (e) {
+        if (!StoredDisks.isBaseChanged(e)) throw new Error(`the stored disks cannot be opened: ${(e as Error).message}`);
+        // The guest on the server changed since this disk was stored: its chunks belong to the old one.
+        callbacks.error('the stored boot disk belongs to an older built-in guest: "Reset disks" starts over with the new one', true);
+        baseForReset = base;
+        return;
+      }
       const commandLine = [guest.commandLine, opts.append ?? ''].map((s) => s.trim()).filter(Boolean).join(' ');
       session = new Session(
-        { kernel: guest.kernel, kernelName: guest.kernelName, commandLine, hda, memMiB: opts.memMiB },
+        { kernel: guest.kernel, kernelName: guest.kernelName, commandLine, disks, memMiB: opts.memMiB },
         callbacks,
         opts.sharedScreen,
       );
-      session.boot();
+      await session.boot();
     } catch (e) {
       callbacks.error((e as Error).message.split('\n')[0]!, true);
     }
@@ -54,6 +72,19 @@ const api: WorkerApi = {
   },
   async restart() {
     await session?.restart();
+  },
+  async resetDisks() {
+    if (session) return session.resetDisks();
+    if (baseForReset) {
+      await StoredDisks.resetStore(baseForReset);
+      throw new Error('the disks are reset: reload the page to boot the built-in guest');
+    }
+  },
+  async exportDisk(which) {
+    return session?.exportDisk(which) ?? null;
+  },
+  async flush() {
+    await session?.flush();
   },
   async drop(files) {
     const result: DropResult = { staged: [], refused: [] };

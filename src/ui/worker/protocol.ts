@@ -26,6 +26,8 @@ export interface MachineStatus {
   boots: number;
   /** Dropped files waiting for the next boot. */
   staged: number;
+  /** 64 KiB chunks the guest wrote that are not yet stored in IndexedDB. */
+  unsaved: number;
 }
 
 /** A dropped file waiting for the next boot, as the page lists it. */
@@ -125,4 +127,10 @@ export interface WorkerApi {
   restart(): Promise<void>;
   /** Recognise dropped files and stage them for the next boot. */
   drop(files: DroppedFile[]): Promise<DropResult>;
+  /** Forget the guest's writes and the apps disk: back to the built-in guest, booted again. */
+  resetDisks(): Promise<void>;
+  /** The boot or apps disk as an .img (null when there is no apps disk). */
+  exportDisk(which: 'boot' | 'apps'): Promise<Blob | null>;
+  /** Store the guest's writes now (best effort when the page goes away). */
+  flush(): Promise<void>;
 }

@@ -1,10 +1,9 @@
 import { BadImageError, Machine } from '../../emu/machine';
-import type { MemoryDisk } from '../../storage/memory-disk';
 import { type DropItem } from '../drops/classify';
-import { applyDrops } from '../drops/apply';
 import { CountingDisk } from './counting-disk';
 import type { MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
 import { ScreenLink } from './screen-link';
+import type { StoredDisks, WhichDisk } from './stored-disks';
 
 /** Guest time run between looks at the page's messages and the wall clock (10 ms at 200 MHz). */
 const SLICE_CYCLES = 2_000_000;
@@ -18,10 +17,8 @@ export interface SessionImages {
   kernel: Uint8Array;
   kernelName: string;
   commandLine: string;
-  /** The boot disk (the FAT the guest mounts at /boot). */
-  hda: MemoryDisk;
-  /** The apps disk (/media/sdb), made by the first dropped .opk. */
-  hdb?: MemoryDisk;
+  /** The boot disk (the FAT the guest mounts at /boot) and the apps disk (/media/sdb), stored. */
+  disks: StoredDisks;
   memMiB?: number;
 }
 
@@ -52,11 +49,12 @@ export class Session {
   }
 
   /** Power on: a fresh board booting the images. Throws a one-line reason if they do not boot. */
-  boot(): void {
+  async boot(): Promise<void> {
     this.screen.clear();
-    this.applyStaged();
-    this.disk = new CountingDisk(this.images.hda);
-    this.appsDisk = this.images.hdb && new CountingDisk(this.images.hdb);
+    await this.applyStaged();
+    const { hda, hdb } = this.images.disks;
+    this.disk = new CountingDisk(hda);
+    this.appsDisk = hdb && new CountingDisk(hdb);
     try {
       this.machine = new Machine({
         kernel: this.images.kernel,
@@ -87,15 +85,12 @@ export class Session {
     return this.staged.map((i) => ({ kind: i.kind, name: i.name, note: i.note, size: i.data.length }));
   }
 
-  private applyStaged(): void {
+  private async applyStaged(): Promise<void> {
     if (this.staged.length === 0) return;
     const items = this.staged;
     this.staged = [];
     try {
-      const disks = applyDrops(items, { kernel: this.images.kernel, hda: this.images.hda, hdb: this.images.hdb });
-      this.images.kernel = disks.kernel;
-      this.images.hda = disks.hda;
-      this.images.hdb = disks.hdb;
+      this.images.kernel = await this.images.disks.applyDrops(items, this.images.kernel);
     } catch (e) {
       // Nothing was written (each disk's writes are checked first): the disks stay as they were.
       this.cb.error(`the dropped files were not applied, the disks are unchanged: ${(e as Error).message.split('\n')[0]}`);
@@ -128,7 +123,29 @@ export class Session {
 
   async restart(): Promise<void> {
     await this.powerOff();
-    this.boot();
+    await this.boot();
+  }
+
+  /** Back to the built-in guest's disks (the machine is switched off first), then boot. */
+  async resetDisks(): Promise<void> {
+    await this.powerOff();
+    this.staged = [];
+    await this.images.disks.reset();
+    await this.boot();
+  }
+
+  /** A disk as an .img Blob, as it is now (power off first for a copy no write is halfway in). */
+  exportDisk(which: WhichDisk): Blob | null {
+    return this.images.disks.exportBlob(which);
+  }
+
+  /** Stores the guest's writes now (the page is going away). */
+  async flush(): Promise<void> {
+    await this.images.disks.flush();
+  }
+
+  get hasAppsDisk(): boolean {
+    return !!this.images.disks.hdb;
   }
 
   private async stopped(): Promise<void> {
@@ -206,6 +223,7 @@ export class Session {
       diskReads: (this.disk?.reads ?? 0) + (this.appsDisk?.reads ?? 0),
       diskWrites: (this.disk?.writes ?? 0) + (this.appsDisk?.writes ?? 0),
       staged: this.staged.length,
+      unsaved: this.images.disks.dirtyChunks,
       boots: this.boots,
     };
     this.lastStatusWall = now;

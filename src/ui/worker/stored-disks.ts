@@ -1,0 +1,122 @@
+import { SECTOR_SIZE } from '../../storage/block-device';
+import { FatVolume } from '../../storage/fat';
+import { type DiskBase, type IdbDisk, IdbDiskError, IdbDiskStore } from '../../storage/idb';
+import type { DropItem } from '../drops/classify';
+import { APPS_DISK_BYTES, applyDrops } from '../drops/apply';
+
+/** Store ids of the two disks: the FAT boot disk (hda, /boot) and the apps disk (hdb, /media/sdb). */
+export const BOOT_DISK_ID = 'boot';
+export const APPS_DISK_ID = 'apps';
+
+const DB_NAME = 'odtab-disks';
+
+export type WhichDisk = 'boot' | 'apps';
+
+/** A disk over nothing: every chunk it holds was written (an imported image, the apps disk). */
+const zeroBase = (sectors: number, label: string): DiskBase => ({ identity: 'zero', sectors, label });
+
+/**
+ * The guest's disks, kept in IndexedDB so a reload boots what the guest wrote: the boot disk as
+ * its written chunks over the built-in guest's composed base (or an imported image), and the apps
+ * disk when an .opk made one. Drops are applied here, only while the machine is off.
+ */
+export class StoredDisks {
+  hda!: IdbDisk;
+  hdb: IdbDisk | undefined;
+
+  private constructor(
+    private readonly store: IdbDiskStore,
+    private readonly base: DiskBase,
+    private readonly report: (message: string) => void,
+    private readonly onDirty: () => void,
+  ) {}
+
+  /**
+   * Opens the stored disks (made on first use). A boot disk stored over another version of the
+   * built-in guest is not opened over the new one (its chunks would sit beside another FAT): it
+   * throws BASE_CHANGED, and the page offers export and reset.
+   */
+  static async open(base: DiskBase, report: (message: string) => void, onDirty: () => void): Promise<StoredDisks> {
+    const disks = new StoredDisks(new IdbDiskStore({ dbName: DB_NAME }), base, report, onDirty);
+    await disks.openAll();
+    return disks;
+  }
+
+  private options() {
+    return {
+      onError: (e: Error) => this.report(`the disk could not be saved (it is kept in this tab, retried): ${e.message.split('\n')[0]}`),
+      onDirty: () => this.onDirty(),
+    };
+  }
+
+  private async openAll(): Promise<void> {
+    const boot = await this.store.info(BOOT_DISK_ID);
+    this.hda = boot?.base === 'zero'
+      ? await this.store.openStored(BOOT_DISK_ID, this.options())
+      : await this.store.open(BOOT_DISK_ID, this.base, this.options());
+    const apps = await this.store.info(APPS_DISK_ID);
+    this.hdb = apps ? await this.store.openStored(APPS_DISK_ID, this.options()) : undefined;
+  }
+
+  /** Unsaved chunks of both disks. */
+  get dirtyChunks(): number {
+    return this.hda.dirtyChunks + (this.hdb?.dirtyChunks ?? 0);
+  }
+
+  /** Stores what the guest wrote now (power-off, the page going away). Rejects with a one-line reason. */
+  async flush(): Promise<void> {
+    await Promise.all([this.hda.flushNow(), this.hdb?.flushNow()]);
+  }
+
+  /**
+   * Applies staged drops to the stored disks (the machine is off): an image is imported as the
+   * boot disk, files are written into the FATs (checked for space first, so a failure leaves the
+   * disks as they were). Returns the kernel, replaced when a kernel was dropped.
+   */
+  async applyDrops(items: DropItem[], kernel: Uint8Array): Promise<Uint8Array> {
+    const image = items.filter((i) => i.kind === 'image').at(-1);
+    if (image) {
+      // The open disk's generation ends with the import: close it first so it cannot store over it.
+      await this.hda.close();
+      try {
+        await this.store.importImage(BOOT_DISK_ID, image.data, { label: image.name });
+      } finally {
+        await this.openAll();
+      }
+    }
+    if (items.some((i) => i.kind === 'opk') && !this.hdb) {
+      const disk = await this.store.open(APPS_DISK_ID, zeroBase(APPS_DISK_BYTES / SECTOR_SIZE, 'apps'), this.options());
+      FatVolume.format(disk, { label: 'APPS' });
+      this.hdb = disk;
+    }
+    const rest = items.filter((i) => i.kind !== 'image');
+    const out = applyDrops(rest, { kernel, hda: this.hda, hdb: this.hdb });
+    await this.flush();
+    return out.kernel;
+  }
+
+  /** Back to the built-in guest: the boot disk's writes forgotten, the apps disk removed. */
+  async reset(): Promise<void> {
+    await this.hda.close().catch(() => {});
+    await this.hdb?.close().catch(() => {});
+    await this.store.reset(BOOT_DISK_ID, this.base);
+    await this.store.delete(APPS_DISK_ID);
+    await this.openAll();
+  }
+
+  exportBlob(which: WhichDisk): Blob | null {
+    const disk = which === 'boot' ? this.hda : this.hdb;
+    return disk ? disk.exportBlob() : null;
+  }
+
+  /** Reset without opening (the stored boot disk does not fit the current base). */
+  static async resetStore(base: DiskBase): Promise<void> {
+    const store = new IdbDiskStore({ dbName: DB_NAME });
+    await store.reset(BOOT_DISK_ID, base);
+    await store.delete(APPS_DISK_ID);
+  }
+
+  static isBaseChanged(e: unknown): boolean {
+    return e instanceof IdbDiskError && e.code === 'BASE_CHANGED';
+  }
+}
