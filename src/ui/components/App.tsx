@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { Emulator } from '../services/emulator';
 import { watchGamepads } from '../services/gamepads';
 import { DownloadBar } from './DownloadBar';
+import { AppLibrary } from './AppLibrary';
 import { DiskPanel } from './DiskPanel';
 import { DropPanel } from './DropPanel';
 import { MessageLine } from './MessageLine';
@@ -29,6 +30,7 @@ export function App({ emulator }: { emulator: Emulator }) {
         </section>
         <section className="console">
           <SerialTerminal emulator={emulator} />
+          <AppLibrary emulator={emulator} />
         </section>
       </main>
     </div>

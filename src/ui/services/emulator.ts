@@ -1,7 +1,8 @@
 import * as Comlink from 'comlink';
 import { type Button, buttonKey } from '../input/buttons';
 import { applyStatus, useMachine } from '../state/machine-store';
-import type { DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
+import { launchCommand } from '../apps/launch';
+import type { AppInfo, DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
 import { ScreenReceiver } from './screen-receiver';
 
 /** Serial output kept for a terminal that attaches late (or re-attaches), bytes. */
@@ -33,7 +34,11 @@ export class Emulator {
     const callbacks: WorkerCallbacks = {
       progress: (p) => useMachine.setState({ progress: p }),
       serial: (bytes) => this.serial(bytes),
-      status: (s) => applyStatus(s),
+      status: (s) => {
+        // A new boot (drops applied, disks reset): the apps on the disks may have changed.
+        if (s.boots !== useMachine.getState().status?.boots) void this.refreshApps();
+        applyStatus(s);
+      },
       screen: (s) => this.screen.setShared(s),
       frame: (f) => this.screen.frame(f),
       error: (m, fatal) => (fatal ? this.fail(m) : useMachine.setState({ message: m })),
@@ -99,6 +104,25 @@ export class Emulator {
     setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
   }
 
+  /** Reads the app library again from the disks. */
+  async refreshApps(): Promise<void> {
+    try {
+      useMachine.setState({ apps: await this.api.listApps() });
+    } catch (e) {
+      useMachine.setState({ message: `the app library could not be read: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+
+  /** Starts an app in the guest, through the serial shell (see apps/launch.ts). */
+  launch(app: AppInfo): void {
+    try {
+      this.sendSerial(`${launchCommand(app)}\n`);
+      useMachine.setState({ message: `started ${app.name} (${app.guestPath}); the serial console says when it exits` });
+    } catch (e) {
+      useMachine.setState({ message: (e as Error).message });
+    }
+  }
+
   /** Best effort when the page goes away: the worker stores what the guest wrote. */
   flush(): void {
     void this.api.flush().catch(() => {});
@@ -118,6 +142,7 @@ export class Emulator {
         ...result.refused,
       ],
     });
+    await this.refreshApps();
   }
 
   private serial(bytes: Uint8Array): void {

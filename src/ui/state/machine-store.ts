@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { DownloadProgress, MachineStatus, StagedDrop } from '../worker/protocol';
+import type { AppInfo, DownloadProgress, MachineStatus, StagedDrop } from '../worker/protocol';
 
 /** What the page shows about the machine; the services write it, components read it. */
 export interface MachineView {
@@ -21,6 +21,8 @@ export interface MachineView {
   dropNotes: string[];
   /** Files are being dragged over the page. */
   dragging: boolean;
+  /** The apps on the disks and the staged ones (the app library). */
+  apps: AppInfo[];
 }
 
 export const useMachine = create<MachineView>(() => ({
@@ -34,6 +36,7 @@ export const useMachine = create<MachineView>(() => ({
   staged: [],
   dropNotes: [],
   dragging: false,
+  apps: [],
 }));
 
 /** A status report from the worker, folded into the view. */

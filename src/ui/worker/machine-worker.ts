@@ -83,6 +83,9 @@ const api: WorkerApi = {
   async exportDisk(which) {
     return session?.exportDisk(which) ?? null;
   },
+  async listApps() {
+    return session ? session.apps() : [];
+  },
   async flush() {
     await session?.flush();
   },

@@ -103,6 +103,26 @@ export interface BootOptions {
   memMiB?: number;
 }
 
+/** An app on the disks (or staged for them), as the app library shows it. */
+export interface AppInfo {
+  kind: 'opk' | 'dge';
+  /** File name on the disk. */
+  file: string;
+  /** Where the guest sees it. */
+  guestPath: string;
+  name: string;
+  comment: string;
+  /** The desktop file's Exec (opk with metadata for this device). */
+  exec?: string;
+  iconPng?: Uint8Array;
+  /** Why the guest's launcher will not list it (metadata only for another platform, not an opk). */
+  warning?: string;
+  /** Problems of its desktop entry (missing icon, ...). */
+  problems: string[];
+  /** Dropped, arrives at the next boot. */
+  pending: boolean;
+}
+
 export interface WorkerCallbacks {
   progress(p: DownloadProgress): void;
   serial(bytes: Uint8Array): void;
@@ -131,6 +151,8 @@ export interface WorkerApi {
   resetDisks(): Promise<void>;
   /** The boot or apps disk as an .img (null when there is no apps disk). */
   exportDisk(which: 'boot' | 'apps'): Promise<Blob | null>;
+  /** The apps on the disks and the staged ones. */
+  listApps(): Promise<AppInfo[]>;
   /** Store the guest's writes now (best effort when the page goes away). */
   flush(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { BadImageError, Machine } from '../../emu/machine';
 import { type DropItem } from '../drops/classify';
 import { CountingDisk } from './counting-disk';
-import type { MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
+import { listApps } from './app-library';
+import type { AppInfo, MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
 import { ScreenLink } from './screen-link';
 import type { StoredDisks, WhichDisk } from './stored-disks';
 
@@ -142,6 +143,10 @@ export class Session {
   /** Stores the guest's writes now (the page is going away). */
   async flush(): Promise<void> {
     await this.images.disks.flush();
+  }
+
+  apps(): Promise<AppInfo[]> {
+    return listApps(this.images.disks.hda, this.images.disks.hdb, this.staged);
   }
 
   get hasAppsDisk(): boolean {
