@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 import { type Button, buttonKey } from '../input/buttons';
 import { applyStatus, useMachine } from '../state/machine-store';
+import type { Preset } from '../../preset';
 import { launchCommand } from '../apps/launch';
 import type { AppInfo, DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
 import { ScreenReceiver } from './screen-receiver';
@@ -28,9 +29,10 @@ export class Emulator {
     this.api = Comlink.wrap<WorkerApi>(this.worker);
   }
 
-  /** Download the built-in guest and boot it. `shared`: share the framebuffer (needs isolation). */
-  start(opts: { shared: boolean; guestUrl: string; append?: string }): void {
-    useMachine.setState({ phase: 'downloading', transport: opts.shared ? 'shared' : 'transfer' });
+  /** Download what the preset names and boot it. `shared`: share the framebuffer (needs isolation). */
+  start(opts: { shared: boolean; guestUrl: string; preset: Preset }): void {
+    useMachine.setState({ phase: 'downloading', transport: opts.shared ? 'shared' : 'transfer', preset: opts.preset });
+    this.pendingStart = opts.preset.start;
     const callbacks: WorkerCallbacks = {
       progress: (p) => useMachine.setState({ progress: p }),
       serial: (bytes) => this.serial(bytes),
@@ -44,7 +46,7 @@ export class Emulator {
       error: (m, fatal) => (fatal ? this.fail(m) : useMachine.setState({ message: m })),
     };
     this.api
-      .start({ guestUrl: opts.guestUrl, sharedScreen: opts.shared, append: opts.append }, Comlink.proxy(callbacks))
+      .start({ guestUrl: opts.guestUrl, pageUrl: location.href, sharedScreen: opts.shared, preset: opts.preset }, Comlink.proxy(callbacks))
       .catch((e: Error) => this.fail(e.message));
   }
 
@@ -145,7 +147,26 @@ export class Emulator {
     await this.refreshApps();
   }
 
+  /** The preset's app, launched once the serial shell first shows its prompt. */
+  private pendingStart: string | undefined;
+  private serialTail = '';
+
+  private async startPresetApp(name: string): Promise<void> {
+    await this.refreshApps();
+    const app = useMachine.getState().apps.find((a) => a.file.toLowerCase() === name.toLowerCase());
+    if (app) this.launch(app);
+    else useMachine.setState({ message: `the preset starts ${name}, but no app of that name is on the disks` });
+  }
+
   private serial(bytes: Uint8Array): void {
+    if (this.pendingStart) {
+      this.serialTail = (this.serialTail + String.fromCharCode(...bytes.subarray(-64))).slice(-64);
+      if (/# $/.test(this.serialTail)) {
+        const name = this.pendingStart;
+        this.pendingStart = undefined;
+        void this.startPresetApp(name);
+      }
+    }
     this.serialLog.push(bytes);
     this.serialLogBytes += bytes.length;
     while (this.serialLogBytes > SERIAL_KEEP && this.serialLog.length > 1) this.serialLogBytes -= this.serialLog.shift()!.length;

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { DEFAULT_PRESET, type Preset } from '../../preset';
 import type { AppInfo, DownloadProgress, MachineStatus, StagedDrop } from '../worker/protocol';
 
 /** What the page shows about the machine; the services write it, components read it. */
@@ -23,6 +24,8 @@ export interface MachineView {
   dragging: boolean;
   /** The apps on the disks and the staged ones (the app library). */
   apps: AppInfo[];
+  /** The preset this page boots (from its link, or the default). */
+  preset: Preset;
 }
 
 export const useMachine = create<MachineView>(() => ({
@@ -37,6 +40,7 @@ export const useMachine = create<MachineView>(() => ({
   dropNotes: [],
   dragging: false,
   apps: [],
+  preset: DEFAULT_PRESET,
 }));
 
 /** A status report from the worker, folded into the view. */

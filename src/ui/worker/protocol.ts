@@ -1,3 +1,5 @@
+import type { Preset } from '../../preset';
+
 /**
  * What the page and the machine worker say to each other. Calls go page -> worker through comlink
  * (WorkerApi); the worker reports back through the callbacks the page hands to start().
@@ -96,11 +98,12 @@ export const SCREEN_HEADER = {
 export interface BootOptions {
   /** Absolute URL of the built-in guest folder (…/guest/), ending in '/'. */
   guestUrl: string;
+  /** The page's URL: relative references of the preset are resolved against it. */
+  pageUrl: string;
   /** Share the framebuffer (needs crossOriginIsolated); false transfers a frame per change. */
   sharedScreen: boolean;
-  /** Extra kernel command line, after the guest's own. */
-  append?: string;
-  memMiB?: number;
+  /** What to boot (src/preset): the built-in guest and what the preset changes. */
+  preset: Preset;
 }
 
 /** An app on the disks (or staged for them), as the app library shows it. */

@@ -1,4 +1,5 @@
 import { BadImageError, Machine } from '../../emu/machine';
+import type { CpuModel } from '../../emu/cpu/cp0';
 import { type DropItem } from '../drops/classify';
 import { CountingDisk } from './counting-disk';
 import { listApps } from './app-library';
@@ -17,7 +18,9 @@ const MAX_SLEEP_MS = 50;
 export interface SessionImages {
   kernel: Uint8Array;
   kernelName: string;
+  initrd?: Uint8Array;
   commandLine: string;
+  cpu?: CpuModel;
   /** The boot disk (the FAT the guest mounts at /boot) and the apps disk (/media/sdb), stored. */
   disks: StoredDisks;
   memMiB?: number;
@@ -60,6 +63,8 @@ export class Session {
       this.machine = new Machine({
         kernel: this.images.kernel,
         kernelName: this.images.kernelName,
+        initrd: this.images.initrd,
+        cpu: this.images.cpu,
         commandLine: this.images.commandLine,
         memMiB: this.images.memMiB,
         rtcEpochSeconds: Math.floor(Date.now() / 1000),

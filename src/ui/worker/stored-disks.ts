@@ -5,8 +5,8 @@ import type { DropItem } from '../drops/classify';
 import { APPS_DISK_BYTES, applyDrops } from '../drops/apply';
 
 /** Store ids of the two disks: the FAT boot disk (hda, /boot) and the apps disk (hdb, /media/sdb). */
-export const BOOT_DISK_ID = 'boot';
-export const APPS_DISK_ID = 'apps';
+const BOOT_DISK_ID = 'boot';
+const APPS_DISK_ID = 'apps';
 
 const DB_NAME = 'odtab-disks';
 
@@ -24,20 +24,32 @@ export class StoredDisks {
   hda!: IdbDisk;
   hdb: IdbDisk | undefined;
 
+  private readonly bootId: string;
+  private readonly appsId: string;
+
   private constructor(
     private readonly store: IdbDiskStore,
+    suffix: string,
     private readonly base: DiskBase,
     private readonly report: (message: string) => void,
     private readonly onDirty: () => void,
-  ) {}
+  ) {
+    this.bootId = BOOT_DISK_ID + suffix;
+    this.appsId = APPS_DISK_ID + suffix;
+  }
 
   /**
    * Opens the stored disks (made on first use). A boot disk stored over another version of the
    * built-in guest is not opened over the new one (its chunks would sit beside another FAT): it
    * throws BASE_CHANGED, and the page offers export and reset.
    */
-  static async open(base: DiskBase, report: (message: string) => void, onDirty: () => void): Promise<StoredDisks> {
-    const disks = new StoredDisks(new IdbDiskStore({ dbName: DB_NAME }), base, report, onDirty);
+  static async open(
+    base: DiskBase,
+    opts: { suffix?: string; appsImage?: Uint8Array; report: (message: string) => void; onDirty?: () => void },
+  ): Promise<StoredDisks> {
+    const disks = new StoredDisks(new IdbDiskStore({ dbName: DB_NAME }), opts.suffix ?? '', base, opts.report, opts.onDirty ?? (() => {}));
+    // A preset's second disk is stored the first time; after that the guest's writes to it are kept.
+    if (opts.appsImage && !(await disks.store.info(disks.appsId))) await disks.store.importImage(disks.appsId, opts.appsImage, { label: 'apps' });
     await disks.openAll();
     return disks;
   }
@@ -50,12 +62,12 @@ export class StoredDisks {
   }
 
   private async openAll(): Promise<void> {
-    const boot = await this.store.info(BOOT_DISK_ID);
+    const boot = await this.store.info(this.bootId);
     this.hda = boot?.base === 'zero'
-      ? await this.store.openStored(BOOT_DISK_ID, this.options())
-      : await this.store.open(BOOT_DISK_ID, this.base, this.options());
-    const apps = await this.store.info(APPS_DISK_ID);
-    this.hdb = apps ? await this.store.openStored(APPS_DISK_ID, this.options()) : undefined;
+      ? await this.store.openStored(this.bootId, this.options())
+      : await this.store.open(this.bootId, this.base, this.options());
+    const apps = await this.store.info(this.appsId);
+    this.hdb = apps ? await this.store.openStored(this.appsId, this.options()) : undefined;
   }
 
   /** Unsaved chunks of both disks. */
@@ -79,13 +91,13 @@ export class StoredDisks {
       // The open disk's generation ends with the import: close it first so it cannot store over it.
       await this.hda.close();
       try {
-        await this.store.importImage(BOOT_DISK_ID, image.data, { label: image.name });
+        await this.store.importImage(this.bootId, image.data, { label: image.name });
       } finally {
         await this.openAll();
       }
     }
     if (items.some((i) => i.kind === 'opk') && !this.hdb) {
-      const disk = await this.store.open(APPS_DISK_ID, zeroBase(APPS_DISK_BYTES / SECTOR_SIZE, 'apps'), this.options());
+      const disk = await this.store.open(this.appsId, zeroBase(APPS_DISK_BYTES / SECTOR_SIZE, 'apps'), this.options());
       FatVolume.format(disk, { label: 'APPS' });
       this.hdb = disk;
     }
@@ -99,8 +111,8 @@ export class StoredDisks {
   async reset(): Promise<void> {
     await this.hda.close().catch(() => {});
     await this.hdb?.close().catch(() => {});
-    await this.store.reset(BOOT_DISK_ID, this.base);
-    await this.store.delete(APPS_DISK_ID);
+    await this.store.reset(this.bootId, this.base);
+    await this.store.delete(this.appsId);
     await this.openAll();
   }
 
@@ -110,10 +122,10 @@ export class StoredDisks {
   }
 
   /** Reset without opening (the stored boot disk does not fit the current base). */
-  static async resetStore(base: DiskBase): Promise<void> {
+  static async resetStore(base: DiskBase, suffix = ''): Promise<void> {
     const store = new IdbDiskStore({ dbName: DB_NAME });
-    await store.reset(BOOT_DISK_ID, base);
-    await store.delete(APPS_DISK_ID);
+    await store.reset(BOOT_DISK_ID + suffix, base);
+    await store.delete(APPS_DISK_ID + suffix);
   }
 
   static isBaseChanged(e: unknown): boolean {
