@@ -2,8 +2,16 @@ import type { BootDiskParts } from '../../storage/boot-disk';
 import { type Preset, builtinGuestFiles, presetFiles, refName } from '../../preset';
 import { type DropItem, classifyFile } from '../drops/classify';
 import { DownloadError, download, gunzipIfNeeded } from './download';
-import type { Manifest } from './guest-loader';
 import type { DownloadProgress } from './protocol';
+
+/** The fields of public/guest/manifest.json read here (see guest/README.md). */
+export interface Manifest {
+  diskCmdline?: string;
+  odtabKernel?: { file?: string; cmdline?: string };
+  rootfs?: { file?: string; bootPath?: string };
+  local?: { dir?: string; dirs?: string[]; files?: { path: string; size: number; sha256?: string }[] };
+  files?: Record<string, { size: number; sha256?: string }>;
+}
 
 /**
  * Everything a preset boots, downloaded with one progress bar: the built-in guest's files (from
