@@ -8,7 +8,9 @@
 #                                  driver built in, built-in command line and initramfs
 #   public/guest/System.map-odtab.gz, config-odtab   its symbols and configuration
 #   public/guest/rootfs.bin        OpenDingux-shaped squashfs root (rootfs/build.sh)
-#   public/guest/local/            the FAT disk's local/ skeleton (apps, home, etc/init.d)
+#   public/guest/local/            the FAT disk's local/ skeleton (apps, home, etc/init.d), with
+#                                  apps/fbtest.dge (apps/build.sh)
+#   public/guest/apps/fbtest.opk   the demo app as an OpenDingux package (apps/build.sh)
 #   public/guest/manifest.json     packages, hashes, sizes, entry points, command lines
 # Run as root on Debian bookworm. Idempotent; the same packages give byte-identical outputs.
 # Environment overrides: KABI (e.g. 6.1.0-50), KSRC_VERSION (linux-source-6.1 version),
@@ -294,6 +296,8 @@ mv "$OUT/System.map.gz.tmp" "$OUT/System.map.gz"
 # ------------------------------------------------ our kernel, rootfs, local/
 # shellcheck source=kernel/build.sh
 . "$HERE/kernel/build.sh"
+# shellcheck source=apps/build.sh
+. "$HERE/apps/build.sh"
 # shellcheck source=rootfs/build.sh
 . "$HERE/rootfs/build.sh"
 
@@ -335,6 +339,7 @@ json_file() { # NAME PATH [UNCOMPRESSED]
 	printf '    "cmdline": "%s"\n' "$OK_CMDLINE"
 	printf '  },\n'
 	printf '  "rootfs": { "file": "rootfs.bin", "format": "squashfs 4.0, gzip", "bootPath": "rootfs.bin" },\n'
+	printf '  "apps": { %s },\n' "$APPS_JSON"
 	printf '  "local": { "dir": "local", "dirs": [%s], "files": [\n' "$LOCAL_DIRS_JSON"
 	printf '%s\n' "$LOCAL_FILES_JSON"
 	printf '  ] },\n'
@@ -349,7 +354,7 @@ json_file() { # NAME PATH [UNCOMPRESSED]
 	printf ',\n'
 	json_tool gcc-mipsel-linux-gnu "cross compiler"
 	printf ',\n'
-	json_tool squashfs-tools "mksquashfs for rootfs.bin"
+	json_tool squashfs-tools "mksquashfs for rootfs.bin and the .opk"
 	printf '\n  ],\n'
 	printf '  "files": {\n'
 	json_file vmlinux.gz "$OUT/vmlinux.gz" "$VMLINUX"
@@ -365,6 +370,8 @@ json_file() { # NAME PATH [UNCOMPRESSED]
 	json_file config-odtab "$OUT/config-odtab"
 	printf ',\n'
 	json_file rootfs.bin "$OUT/rootfs.bin"
+	printf ',\n'
+	json_file apps/fbtest.opk "$OUT/apps/fbtest.opk"
 	printf '\n  }\n}\n'
 } >"$OUT/manifest.json"
 

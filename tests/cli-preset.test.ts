@@ -100,7 +100,7 @@ describe('odtab boot --preset', () => {
     expect(r.code, `${r.stderr}\n${r.stdout.slice(-3000)}`).toBe(0);
     expect(r.stderr).toContain("odtab: preset 'cli test': built-in odtab guest, hello.dge, test.opk\n");
     expect(r.stderr).toContain('odtab: preset: apps disk (/dev/sdb) with test.opk in apps/\n');
-    expect(answer(r.stdout, 'ls /boot/local/apps /media/sdb/apps')).toBe('/boot/local/apps:\nhello.dge\n\n/media/sdb/apps:\ntest.opk\n');
+    expect(answer(r.stdout, 'ls /boot/local/apps /media/sdb/apps')).toBe('/boot/local/apps:\nfbtest.dge  hello.dge\n\n/media/sdb/apps:\ntest.opk\n');
     expect(answer(r.stdout, 'sh /boot/local/apps/hello.dge')).toBe('hello from the preset dge\n');
     // 64 MiB of RAM less the kernel: well under the default 256.
     const kb = Number(/MemTotal:\s+(\d+) kB/.exec(answer(r.stdout, 'head -1 /proc/meminfo'))![1]);

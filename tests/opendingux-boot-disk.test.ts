@@ -96,7 +96,7 @@ describe('odtab disk create --builtin', () => {
     const image = join(tmp, 'big.img');
     const r = odtab(['disk', 'create', image, '--builtin', '--size', '600M', '--label', 'MYCARD']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/big\.img: 600 MiB FAT32, built-in guest, 2 files/);
+    expect(r.stdout).toContain(`big.img: 600 MiB FAT32, built-in guest, ${1 + manifest.local.files.length} files`);
     expect(fsckProblems(image)).toEqual([]);
     expect(run('minfo', ['-i', image]).stdout).toMatch(/disk label="MYCARD     "/);
     expect(odtab(['disk', 'cat', image, 'local/etc/init.d/S90example.sh']).stdout).toContain('hello from the FAT disk');

@@ -1,11 +1,13 @@
 # Sourced by guest/build.sh (needs its variables and helpers): builds rootfs.bin, the
-# OpenDingux-shaped root filesystem (squashfs, gzip), from busybox-static, floattest and the
+# OpenDingux-shaped root filesystem (squashfs, gzip), from busybox-static, floattest, the launcher and the
 # files under guest/rootfs/ (etc/, usr/); and lists the local/ skeleton in public/guest/local for
 # the manifest. Sets LOCAL_DIRS_JSON and LOCAL_FILES_JSON.
 
 RF="$WORK/rootfs"
 install_busybox "$RF"
 install -m 755 "$WORK/floattest" "$RF/bin/floattest"
+# The menu on tty1 (apps/build.sh), started by /usr/sbin/frontend_start.
+install -D -m 755 "$APPS/launcher" "$RF/usr/sbin/launcher"
 # The skeleton, with modes normalised (git keeps only the executable bit).
 (cd "$HERE/rootfs" && find etc usr -type d) | while IFS= read -r d; do mkdir -p "$RF/$d"; done
 (cd "$HERE/rootfs" && find etc usr -type f) | while IFS= read -r f; do
@@ -38,7 +40,9 @@ LOCAL="$OUT/local"
 [ -d "$LOCAL" ] || die "$LOCAL (the committed local/ skeleton) is missing"
 LOCAL_DIRS="apps home etc etc/init.d"
 LOCAL_DIRS_JSON=$(for d in $LOCAL_DIRS; do printf '"%s", ' "$d"; done | sed 's/, $//')
-LOCAL_FILES_JSON=$( (cd "$LOCAL" && find . -type f -printf '%P\n' | sort) | while IFS= read -r f; do
+# The skeleton's own files first, then the apps apps/build.sh put in local/apps (each group sorted).
+LOCAL_FILES_JSON=$( (cd "$LOCAL" && { find . -type f ! -path './apps/*' -printf '%P\n' | sort
+	find . -type f -path './apps/*' -printf '%P\n' | sort; }) | while IFS= read -r f; do
 	printf '    { "path": "%s", "size": %s, "sha256": "%s" },\n' "$f" "$(stat -c %s "$LOCAL/$f")" \
 		"$(sha256sum <"$LOCAL/$f" | cut -d' ' -f1)"
 done | sed '$ s/,$//')
