@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type Page, expect, test } from '@playwright/test';
 import { PROMPT, dropFiles, runOnSerial, waitForTerminal } from './helpers';
 import { makeOpk, solidPng } from './make-opk';
@@ -57,10 +58,20 @@ test('dropped .opk files are listed with name, comment and icon; one for another
   await expect(otherRow.locator('[data-testid=app-warning]')).toContainText('rs90');
 });
 
+test("the guest's own fbtest.opk is listed by its desktop file, with its icon", async () => {
+  const fbtest = readFileSync(new URL('../public/guest/apps/fbtest.opk', import.meta.url));
+  await dropFiles(page, [{ name: 'fbtest.opk', bytes: [...fbtest] }]);
+  const row = page.locator('[data-testid=app][data-file="fbtest.opk"]');
+  await expect(row).toContainText('FB Test');
+  await expect(row).toContainText('SELECT+START quits');
+  await expect.poll(() => row.locator('[data-testid=app-icon]').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+  await expect(row.locator('[data-testid=app-warning]')).toHaveCount(0);
+});
+
 test('after a restart the .opk is on the apps disk; Launch runs it and the screen shows it', async () => {
   await page.getByRole('button', { name: 'Restart to apply' }).click();
   await expect(page.locator('[data-testid=staged]')).toHaveCount(0);
-  await expect.poll(() => runOnSerial(page, 'ls /media/sdb/apps'), { timeout: 150_000 }).toBe('other.opk\nwhite.opk'.replace('\n', '  '));
+  await expect.poll(() => runOnSerial(page, "ls /media/sdb/apps | tr '\\n' ,; echo"), { timeout: 150_000 }).toBe('fbtest.opk,other.opk,white.opk,');
   const row = page.locator('[data-testid=app][data-file="white.opk"]');
   await expect(row).not.toContainText('arrives at the next boot');
   expect(await litPixels(page)).toBeLessThan(320 * 240 * 0.5);

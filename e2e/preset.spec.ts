@@ -6,7 +6,7 @@ import { makeOpk, solidPng } from './make-opk';
 // One boot of a share link, shared by the checks.
 test.describe.configure({ mode: 'serial' });
 
-const LINK = '/#v=1&n=Test%20setup&g=odtab&c=odtabtest%3D42&m=96&cpu=4KEc';
+const LINK = '/#v=1&n=Test%20setup&g=odtab&c=odtabtest%3D42&m=96&cpu=4KEc&s=fbtest.dge';
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
@@ -27,13 +27,17 @@ test('a share link boots its setup: command line, memory and CPU seen by the gue
   expect(await runOnSerial(page, 'grep -m1 "cpu model" /proc/cpuinfo')).toContain('4KEc');
 });
 
+test("the preset's start app runs once the shell is up", async () => {
+  await waitForTerminal(page, 'fbtest: ready 320x240 16bpp', 60_000);
+});
+
 test('the preset panel says what was loaded from where', async () => {
   await page.locator('[data-testid=preset] summary').click();
   await expect(page.locator('[data-testid=preset-name]')).toHaveText('Test setup');
   const files = page.locator('[data-testid=preset-files]');
   await expect(files).toContainText("built-in guest 'odtab'");
   await expect(files).toContainText('/guest/');
-  await expect(files).toContainText('command line + "odtabtest=42", 96 MiB RAM, CPU 4KEc');
+  await expect(files).toContainText('command line + "odtabtest=42", 96 MiB RAM, CPU 4KEc, starts fbtest.dge');
 });
 
 test('Share gives the same setup back, and names the dropped files that cannot travel', async () => {

@@ -8,6 +8,8 @@ import { ScreenReceiver } from './screen-receiver';
 
 /** Serial output kept for a terminal that attaches late (or re-attaches), bytes. */
 const SERIAL_KEEP = 256 * 1024;
+/** Wait between the shell's first prompt and typing the preset's start command. */
+const START_DELAY_MS = 1000;
 
 /**
  * The page's handle on the machine worker: starts it, carries keys and serial input to it and
@@ -161,10 +163,13 @@ export class Emulator {
   private serial(bytes: Uint8Array): void {
     if (this.pendingStart) {
       this.serialTail = (this.serialTail + String.fromCharCode(...bytes.subarray(-64))).slice(-64);
-      if (/# $/.test(this.serialTail)) {
+      // The shell's prompt, maybe followed by busybox's cursor-position query (ESC [ 6 n).
+      if (/# (?:\x1b\[[0-9;]*[A-Za-z])*$/.test(this.serialTail)) {
         const name = this.pendingStart;
         this.pendingStart = undefined;
-        void this.startPresetApp(name);
+        // After the prompt busybox asks the terminal where its cursor is; a line sent before the
+        // answer is eaten as part of it, so the app waits a moment.
+        setTimeout(() => void this.startPresetApp(name), START_DELAY_MS);
       }
     }
     this.serialLog.push(bytes);
