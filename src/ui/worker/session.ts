@@ -5,7 +5,7 @@ import { CountingDisk } from './counting-disk';
 import { listApps } from './app-library';
 import type { AppInfo, MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
 import { ScreenLink } from './screen-link';
-import type { StoredDisks, WhichDisk } from './stored-disks';
+import { NotStoredError, type StoredDisks, type WhichDisk } from './stored-disks';
 
 /** Guest time run between looks at the page's messages and the wall clock (10 ms at 200 MHz). */
 const SLICE_CYCLES = 2_000_000;
@@ -98,6 +98,10 @@ export class Session {
     try {
       this.images.kernel = await this.images.disks.applyDrops(items, this.images.kernel);
     } catch (e) {
+      if (e instanceof NotStoredError) {
+        this.images.kernel = e.kernel;
+        return this.cb.error(e.message);
+      }
       // Nothing was written (each disk's writes are checked first): the disks stay as they were.
       this.cb.error(`the dropped files were not applied, the disks are unchanged: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -10,6 +10,17 @@ const APPS_DISK_ID = 'apps';
 
 const DB_NAME = 'odtab-disks';
 
+/** Applied in memory, not yet stored: the message says so (nothing stored was lost). */
+export class NotStoredError extends Error {
+  constructor(
+    message: string,
+    /** The kernel to boot (a dropped one is applied all the same). */
+    readonly kernel: Uint8Array,
+  ) {
+    super(message);
+  }
+}
+
 export type WhichDisk = 'boot' | 'apps';
 
 /** A disk over nothing: every chunk it holds was written (an imported image, the apps disk). */
@@ -103,7 +114,12 @@ export class StoredDisks {
     }
     const rest = items.filter((i) => i.kind !== 'image');
     const out = applyDrops(rest, { kernel, hda: this.hda, hdb: this.hdb });
-    await this.flush();
+    try {
+      await this.flush();
+    } catch (e) {
+      // The files are on the disks in this tab (the guest boots with them); storing is retried.
+      throw new NotStoredError(`the dropped files are on the disks for now but could not be saved (retried): ${(e as Error).message.split('\n')[0]}`, out.kernel);
+    }
     return out.kernel;
   }
 
