@@ -19,16 +19,17 @@ test.afterAll(async () => {
   await page.close();
 });
 
+// First: the start command is typed on the serial console, which the other checks then use.
+test("the preset's start app runs once the shell is up", async () => {
+  await waitForTerminal(page, 'fbtest: ready 320x240 16bpp', 60_000);
+});
+
 test('a share link boots its setup: command line, memory and CPU seen by the guest', async () => {
   expect(await runOnSerial(page, 'cat /proc/cmdline')).toContain('odtabtest=42');
   const kib = Number(/MemTotal:\s+(\d+)/.exec(await runOnSerial(page, 'grep MemTotal /proc/meminfo'))![1]);
   expect(kib).toBeGreaterThan(64 * 1024);
   expect(kib).toBeLessThanOrEqual(96 * 1024);
   expect(await runOnSerial(page, 'grep -m1 "cpu model" /proc/cpuinfo')).toContain('4KEc');
-});
-
-test("the preset's start app runs once the shell is up", async () => {
-  await waitForTerminal(page, 'fbtest: ready 320x240 16bpp', 60_000);
 });
 
 test('the preset panel says what was loaded from where', async () => {
