@@ -6,8 +6,11 @@ import { defineConfig } from '@playwright/test';
  * copied-frame fallback). Debian's /usr/bin/chromium is used (CHROMIUM overrides it), since
  * `npx playwright install` cannot download here. The build is made once by the first server.
  */
-const PREVIEW_PORT = 4317;
-const STATIC_PORT = 4318;
+// E2E_PORT moves both servers (two runs on one machine): preview on it, the static host on it + 1.
+const PREVIEW_PORT = Number(process.env.E2E_PORT ?? 4317);
+const STATIC_PORT = PREVIEW_PORT + 1;
+// For the specs, which run in other processes than this config's.
+process.env.E2E_STATIC_URL = `http://127.0.0.1:${STATIC_PORT}/`;
 
 export default defineConfig({
   testDir: 'e2e',

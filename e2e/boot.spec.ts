@@ -86,7 +86,7 @@ test('the guest powering off shows "off"; Power on boots it again; Power off fro
   const before = await uptime();
   await typeCommand(page, 'poweroff');
   await expect(page.locator('[data-testid=power]')).toHaveText('off');
-  await expect(page.getByRole('button', { name: 'Reset' })).toBeDisabled();
+  await expect(page.getByRole('button', { name: 'Reset', exact: true })).toBeDisabled();
   await page.getByRole('button', { name: 'Power on' }).click();
   await expect(page.locator('[data-testid=power]')).toHaveText('running');
   // A new boot: the shell answers again, and the guest's uptime started over.

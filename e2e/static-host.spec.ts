@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { bootPage, runOnSerial, showsFramebuffer } from './helpers';
 
 /** The static server of playwright.config.ts: no COOP/COEP, as most static hosting. */
-const STATIC_URL = 'http://127.0.0.1:4318/';
+const STATIC_URL = process.env.E2E_STATIC_URL ?? 'http://127.0.0.1:4318/';
 
 test('without COOP/COEP (plain static hosting, ?screen=copy: no service worker) the guest boots on copied frames', async ({ page }) => {
   await bootPage(page, `${STATIC_URL}?screen=copy`);

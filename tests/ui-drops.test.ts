@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { composeBootDisk } from '../src/storage/boot-disk';
 import { FatVolume } from '../src/storage/fat';
 import { MemoryDisk } from '../src/storage/memory-disk';
+import type { SyncDisk } from '../src/storage/sync-disk';
 import { applyDrops, checkDrop } from '../src/ui/drops/apply';
 import { type DropItem, classifyFile } from '../src/ui/drops/classify';
 
@@ -27,9 +28,11 @@ function mkfsImage(sizeMiB: number): Uint8Array {
   return new Uint8Array(readFileSync(path));
 }
 
-function fsck(disk: MemoryDisk): string {
+function fsck(disk: SyncDisk): string {
   const path = join(dir, `check-${Math.random().toString(36).slice(2)}.img`);
-  writeFileSync(path, disk.toBytes());
+  const bytes = new Uint8Array(disk.sectors * 512);
+  disk.readSync(0, disk.sectors, bytes);
+  writeFileSync(path, bytes);
   return execFileSync('fsck.fat', ['-n', path], { encoding: 'utf8' });
 }
 

@@ -18,8 +18,12 @@ export function StatusBar({ emulator }: { emulator: Emulator }) {
       <span title="Guest uptime" data-testid="uptime">
         up {formatUptime(status?.uptime ?? 0)}
       </span>
-      <span className={`disk ${diskBusy ? 'disk-busy' : ''}`} title="Disk activity">
-        disk
+      <span className={`disk ${diskBusy ? 'disk-busy' : ''}`} title="Disk activity"
+        data-testid="disk"
+        data-writes={status?.diskWrites ?? 0}
+        data-unsaved={status?.unsaved ?? 0}
+      >
+        {status && status.unsaved > 0 ? 'disk (saving…)' : 'disk'}
       </span>
       <span className="transport" title="How the screen reaches the page" data-testid="transport">
         {transport === 'shared' ? 'shared screen' : 'copied frames'}

@@ -2,6 +2,7 @@ import { parseElf } from '../../emu/boot/elf';
 import { SECTOR_SIZE } from '../../storage/block-device';
 import { FatVolume } from '../../storage/fat';
 import { MemoryDisk } from '../../storage/memory-disk';
+import type { SyncDisk } from '../../storage/sync-disk';
 import type { DropItem } from './classify';
 
 /** The apps disk (hdb) made for the first dropped .opk: FAT, apps/ at its root (OpenDingux's /media/sdb/apps). */
@@ -9,8 +10,8 @@ export const APPS_DISK_BYTES = 64 * 1024 * 1024;
 
 export interface GuestDisks {
   kernel: Uint8Array;
-  hda: MemoryDisk;
-  hdb?: MemoryDisk;
+  hda: SyncDisk;
+  hdb?: SyncDisk;
 }
 
 /**

@@ -1,27 +1,17 @@
+import { BUTTONS as ALL_BUTTONS, type ButtonName } from '../../emu/input/buttons';
+
 /**
- * The handheld's buttons and the keys they are on an OpenDingux device (gcw0 keymap).
- * TODO(keys): the project's table is src/emu/input/buttons.ts (issue 4, "keys"); when it is on
- * main, import BUTTONS/keys from there and delete this copy. Nothing else in src/ui holds the table.
+ * The pad's view of the project's button table (src/emu/input/buttons.ts, shared with the CLI):
+ * the buttons every OpenDingux handheld has (not the RG350-only second shoulders and stick
+ * clicks), each with the KeyboardEvent.code the guest gets.
  */
-export const BUTTON_KEYS = {
-  UP: 'ArrowUp',
-  DOWN: 'ArrowDown',
-  LEFT: 'ArrowLeft',
-  RIGHT: 'ArrowRight',
-  A: 'ControlLeft',
-  B: 'AltLeft',
-  X: 'Space',
-  Y: 'ShiftLeft',
-  L: 'Tab',
-  R: 'Backspace',
-  START: 'Enter',
-  SELECT: 'Escape',
-  POWER: 'Power',
-} as const;
+const SHOWN = ALL_BUTTONS.filter((b) => !b.rg350Only);
 
-export type Button = keyof typeof BUTTON_KEYS;
+export type Button = Exclude<ButtonName, 'L2' | 'R2' | 'L3' | 'R3'>;
 
-export const BUTTONS = Object.keys(BUTTON_KEYS) as Button[];
+export const BUTTON_KEYS = Object.freeze(Object.fromEntries(SHOWN.map((b) => [b.name, b.code]))) as Readonly<Record<Button, string>>;
+
+export const BUTTONS = SHOWN.map((b) => b.name) as Button[];
 
 export function buttonKey(b: Button): string {
   return BUTTON_KEYS[b];

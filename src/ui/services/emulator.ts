@@ -1,11 +1,15 @@
 import * as Comlink from 'comlink';
 import { type Button, buttonKey } from '../input/buttons';
 import { applyStatus, useMachine } from '../state/machine-store';
-import type { DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
+import type { Preset } from '../../preset';
+import { launchCommand } from '../apps/launch';
+import type { AppInfo, DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
 import { ScreenReceiver } from './screen-receiver';
 
 /** Serial output kept for a terminal that attaches late (or re-attaches), bytes. */
 const SERIAL_KEEP = 256 * 1024;
+/** Wait between the shell's first prompt and typing the preset's start command. */
+const START_DELAY_MS = 1000;
 
 /**
  * The page's handle on the machine worker: starts it, carries keys and serial input to it and
@@ -27,19 +31,24 @@ export class Emulator {
     this.api = Comlink.wrap<WorkerApi>(this.worker);
   }
 
-  /** Download the built-in guest and boot it. `shared`: share the framebuffer (needs isolation). */
-  start(opts: { shared: boolean; guestUrl: string; append?: string }): void {
-    useMachine.setState({ phase: 'downloading', transport: opts.shared ? 'shared' : 'transfer' });
+  /** Download what the preset names and boot it. `shared`: share the framebuffer (needs isolation). */
+  start(opts: { shared: boolean; guestUrl: string; preset: Preset }): void {
+    useMachine.setState({ phase: 'downloading', transport: opts.shared ? 'shared' : 'transfer', preset: opts.preset });
+    this.pendingStart = opts.preset.start;
     const callbacks: WorkerCallbacks = {
       progress: (p) => useMachine.setState({ progress: p }),
       serial: (bytes) => this.serial(bytes),
-      status: (s) => applyStatus(s),
+      status: (s) => {
+        // A new boot (drops applied, disks reset): the apps on the disks may have changed.
+        if (s.boots !== useMachine.getState().status?.boots) void this.refreshApps();
+        applyStatus(s);
+      },
       screen: (s) => this.screen.setShared(s),
       frame: (f) => this.screen.frame(f),
       error: (m, fatal) => (fatal ? this.fail(m) : useMachine.setState({ message: m })),
     };
     this.api
-      .start({ guestUrl: opts.guestUrl, sharedScreen: opts.shared, append: opts.append }, Comlink.proxy(callbacks))
+      .start({ guestUrl: opts.guestUrl, pageUrl: location.href, sharedScreen: opts.shared, preset: opts.preset }, Comlink.proxy(callbacks))
       .catch((e: Error) => this.fail(e.message));
   }
 
@@ -74,6 +83,55 @@ export class Emulator {
     return this.api.restart().catch((e: Error) => this.fail(e.message));
   }
 
+  /** Back to the built-in guest's disks: the guest's writes and the apps disk are forgotten. */
+  async resetDisks(): Promise<void> {
+    if (!confirm('Forget everything the guest wrote and the dropped apps, and boot the built-in guest again?')) return;
+    try {
+      await this.api.resetDisks();
+      useMachine.setState({ message: 'the disks are back to the built-in guest', phase: useMachine.getState().phase === 'error' ? 'error' : 'running' });
+    } catch (e) {
+      useMachine.setState({ message: `reset: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+
+  /** Downloads a disk as an .img file. */
+  async exportDisk(which: 'boot' | 'apps'): Promise<void> {
+    const blob = await this.api.exportDisk(which);
+    if (!blob) {
+      useMachine.setState({ message: `there is no ${which} disk to export` });
+      return;
+    }
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = which === 'boot' ? 'odtab-boot.img' : 'odtab-apps.img';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  }
+
+  /** Reads the app library again from the disks. */
+  async refreshApps(): Promise<void> {
+    try {
+      useMachine.setState({ apps: await this.api.listApps() });
+    } catch (e) {
+      useMachine.setState({ message: `the app library could not be read: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+
+  /** Starts an app in the guest, through the serial shell (see apps/launch.ts). */
+  launch(app: AppInfo): void {
+    try {
+      this.sendSerial(`${launchCommand(app)}\n`);
+      useMachine.setState({ message: `started ${app.name} (${app.guestPath}); the serial console says when it exits` });
+    } catch (e) {
+      useMachine.setState({ message: (e as Error).message });
+    }
+  }
+
+  /** Best effort when the page goes away: the worker stores what the guest wrote. */
+  flush(): void {
+    void this.api.flush().catch(() => {});
+  }
+
   /** Hand dropped files to the machine: recognised ones wait for the next boot. */
   async drop(files: DroppedFile[]): Promise<void> {
     if (files.length === 0) return;
@@ -88,9 +146,32 @@ export class Emulator {
         ...result.refused,
       ],
     });
+    await this.refreshApps();
+  }
+
+  /** The preset's app, launched once the serial shell first shows its prompt. */
+  private pendingStart: string | undefined;
+  private serialTail = '';
+
+  private async startPresetApp(name: string): Promise<void> {
+    await this.refreshApps();
+    const app = useMachine.getState().apps.find((a) => a.file.toLowerCase() === name.toLowerCase());
+    if (app) this.launch(app);
+    else useMachine.setState({ message: `the preset starts ${name}, but no app of that name is on the disks` });
   }
 
   private serial(bytes: Uint8Array): void {
+    if (this.pendingStart) {
+      this.serialTail = (this.serialTail + String.fromCharCode(...bytes.subarray(-64))).slice(-64);
+      // The shell's prompt, maybe followed by busybox's cursor-position query (ESC [ 6 n).
+      if (/# (?:\x1b\[[0-9;]*[A-Za-z])*$/.test(this.serialTail)) {
+        const name = this.pendingStart;
+        this.pendingStart = undefined;
+        // After the prompt busybox asks the terminal where its cursor is; a line sent before the
+        // answer is eaten as part of it, so the app waits a moment.
+        setTimeout(() => void this.startPresetApp(name), START_DELAY_MS);
+      }
+    }
     this.serialLog.push(bytes);
     this.serialLogBytes += bytes.length;
     while (this.serialLogBytes > SERIAL_KEEP && this.serialLog.length > 1) this.serialLogBytes -= this.serialLog.shift()!.length;

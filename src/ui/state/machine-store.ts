@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import type { DownloadProgress, MachineStatus, StagedDrop } from '../worker/protocol';
+import { DEFAULT_PRESET, type Preset } from '../../preset';
+import type { AppInfo, DownloadProgress, MachineStatus, StagedDrop } from '../worker/protocol';
 
 /** What the page shows about the machine; the services write it, components read it. */
 export interface MachineView {
@@ -21,6 +22,10 @@ export interface MachineView {
   dropNotes: string[];
   /** Files are being dragged over the page. */
   dragging: boolean;
+  /** The apps on the disks and the staged ones (the app library). */
+  apps: AppInfo[];
+  /** The preset this page boots (from its link, or the default). */
+  preset: Preset;
 }
 
 export const useMachine = create<MachineView>(() => ({
@@ -34,6 +39,8 @@ export const useMachine = create<MachineView>(() => ({
   staged: [],
   dropNotes: [],
   dragging: false,
+  apps: [],
+  preset: DEFAULT_PRESET,
 }));
 
 /** A status report from the worker, folded into the view. */

@@ -12,7 +12,10 @@ export async function download(url: string, onBytes: (n: number) => void): Promi
     response = await fetch(url);
   } catch (e) {
     // fetch gives no reason for network and CORS failures: name both.
-    throw new DownloadError(`cannot download ${url}: network error or the server refused it (CORS) (${(e as Error).message})`);
+    throw new DownloadError(
+      `cannot download ${url}: the server is unreachable, or it does not let other sites read the file ` +
+        `(CORS: it must answer with Access-Control-Allow-Origin; put the file on a server that does, or next to this app) (${(e as Error).message})`,
+    );
   }
   if (!response.ok) throw new DownloadError(`cannot download ${url}: HTTP ${response.status} ${response.statusText}`.trim());
   if (!response.body) {

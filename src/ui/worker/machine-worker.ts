@@ -1,18 +1,21 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { DEFAULT_BOOT_DISK_BYTES, composeBootDisk } from '../../storage/boot-disk';
-import { loadBuiltinGuest } from './guest-loader';
+import { composeStableBase } from '../../storage/idb';
+import { diskSuffix, loadPreset } from './preset-loader';
 import { checkDrop } from '../drops/apply';
 import { type DropItem, classifyFile } from '../drops/classify';
 import { gunzipIfNeeded } from './download';
 import type { BootOptions, DropResult, WorkerApi, WorkerCallbacks } from './protocol';
 import { Session } from './session';
+import { StoredDisks } from './stored-disks';
 
 /** Volume label of the built-in guest's disk (as the CLI and guest/make-disk.sh write it). */
 const BUILTIN_DISK_LABEL = 'ODTAB';
 
 /** The machine's Web Worker: downloads the guest, composes its disk, runs it (see Session). */
 let session: Session | null = null;
+/** What to reset when the stored disk could not be opened over the current base. */
+let resetLater: { base: Parameters<typeof StoredDisks.open>[0]; suffix: string } | null = null;
 
 const api: WorkerApi = {
   async start(opts: BootOptions, remote: WorkerCallbacks) {
@@ -27,15 +30,37 @@ const api: WorkerApi = {
       error: (m, fatal) => remote.error(m, fatal),
     };
     try {
-      const guest = await loadBuiltinGuest(opts.guestUrl, (p) => callbacks.progress(p));
-      const hda = composeBootDisk(guest.disk, { size: DEFAULT_BOOT_DISK_BYTES, label: BUILTIN_DISK_LABEL });
-      const commandLine = [guest.commandLine, opts.append ?? ''].map((s) => s.trim()).filter(Boolean).join(' ');
+      const loaded = await loadPreset(opts.preset, opts.guestUrl, opts.pageUrl, (p) => callbacks.progress(p));
+      for (const note of loaded.notes) callbacks.error(note);
+      // The same bytes at every load, so the chunks the guest wrote (in IndexedDB) fit over it.
+      const base = composeStableBase(loaded.diskIdentity, loaded.disk, { label: BUILTIN_DISK_LABEL, name: 'boot disk' });
+      const suffix = diskSuffix(opts.preset);
+      let disks: StoredDisks;
+      try {
+        disks = await StoredDisks.open(base, { suffix, appsImage: loaded.appsImage, report: (m) => callbacks.error(m) });
+      } catch (e) {
+        if (!StoredDisks.isBaseChanged(e)) throw new Error(`the stored disks cannot be opened: ${(e as Error).message}`);
+        // The guest on the server changed since this disk was stored: its chunks belong to the old one.
+        callbacks.error('the stored boot disk belongs to an older built-in guest: "Reset disks" starts over with the new one', true);
+        resetLater = { base, suffix };
+        return;
+      }
       session = new Session(
-        { kernel: guest.kernel, kernelName: guest.kernelName, commandLine, hda, memMiB: opts.memMiB },
+        {
+          kernel: loaded.kernel,
+          kernelName: loaded.kernelName,
+          initrd: loaded.initrd,
+          commandLine: loaded.commandLine,
+          disks,
+          memMiB: opts.preset.mem,
+          cpu: opts.preset.cpu,
+        },
         callbacks,
         opts.sharedScreen,
       );
-      session.boot();
+      // The preset's apps go onto the disks before the first boot (the guest has nothing mounted yet).
+      if (loaded.apps.length) session.stage(loaded.apps);
+      await session.boot();
     } catch (e) {
       callbacks.error((e as Error).message.split('\n')[0]!, true);
     }
@@ -54,6 +79,22 @@ const api: WorkerApi = {
   },
   async restart() {
     await session?.restart();
+  },
+  async resetDisks() {
+    if (session) return session.resetDisks();
+    if (resetLater) {
+      await StoredDisks.resetStore(resetLater.base, resetLater.suffix);
+      throw new Error('the disks are reset: reload the page to boot the built-in guest');
+    }
+  },
+  async exportDisk(which) {
+    return session?.exportDisk(which) ?? null;
+  },
+  async listApps() {
+    return session ? session.apps() : [];
+  },
+  async flush() {
+    await session?.flush();
   },
   async drop(files) {
     const result: DropResult = { staged: [], refused: [] };

@@ -1,3 +1,5 @@
+import type { Preset } from '../../preset';
+
 /**
  * What the page and the machine worker say to each other. Calls go page -> worker through comlink
  * (WorkerApi); the worker reports back through the callbacks the page hands to start().
@@ -26,6 +28,8 @@ export interface MachineStatus {
   boots: number;
   /** Dropped files waiting for the next boot. */
   staged: number;
+  /** 64 KiB chunks the guest wrote that are not yet stored in IndexedDB. */
+  unsaved: number;
 }
 
 /** A dropped file waiting for the next boot, as the page lists it. */
@@ -94,11 +98,32 @@ export const SCREEN_HEADER = {
 export interface BootOptions {
   /** Absolute URL of the built-in guest folder (…/guest/), ending in '/'. */
   guestUrl: string;
+  /** The page's URL: relative references of the preset are resolved against it. */
+  pageUrl: string;
   /** Share the framebuffer (needs crossOriginIsolated); false transfers a frame per change. */
   sharedScreen: boolean;
-  /** Extra kernel command line, after the guest's own. */
-  append?: string;
-  memMiB?: number;
+  /** What to boot (src/preset): the built-in guest and what the preset changes. */
+  preset: Preset;
+}
+
+/** An app on the disks (or staged for them), as the app library shows it. */
+export interface AppInfo {
+  kind: 'opk' | 'dge';
+  /** File name on the disk. */
+  file: string;
+  /** Where the guest sees it. */
+  guestPath: string;
+  name: string;
+  comment: string;
+  /** The desktop file's Exec (opk with metadata for this device). */
+  exec?: string;
+  iconPng?: Uint8Array;
+  /** Why the guest's launcher will not list it (metadata only for another platform, not an opk). */
+  warning?: string;
+  /** Problems of its desktop entry (missing icon, ...). */
+  problems: string[];
+  /** Dropped, arrives at the next boot. */
+  pending: boolean;
 }
 
 export interface WorkerCallbacks {
@@ -125,4 +150,12 @@ export interface WorkerApi {
   restart(): Promise<void>;
   /** Recognise dropped files and stage them for the next boot. */
   drop(files: DroppedFile[]): Promise<DropResult>;
+  /** Forget the guest's writes and the apps disk: back to the built-in guest, booted again. */
+  resetDisks(): Promise<void>;
+  /** The boot or apps disk as an .img (null when there is no apps disk). */
+  exportDisk(which: 'boot' | 'apps'): Promise<Blob | null>;
+  /** The apps on the disks and the staged ones. */
+  listApps(): Promise<AppInfo[]>;
+  /** Store the guest's writes now (best effort when the page goes away). */
+  flush(): Promise<void>;
 }

@@ -1,10 +1,11 @@
 import { BadImageError, Machine } from '../../emu/machine';
-import type { MemoryDisk } from '../../storage/memory-disk';
+import type { CpuModel } from '../../emu/cpu/cp0';
 import { type DropItem } from '../drops/classify';
-import { applyDrops } from '../drops/apply';
 import { CountingDisk } from './counting-disk';
-import type { MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
+import { listApps } from './app-library';
+import type { AppInfo, MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
 import { ScreenLink } from './screen-link';
+import { NotStoredError, type StoredDisks, type WhichDisk } from './stored-disks';
 
 /** Guest time run between looks at the page's messages and the wall clock (10 ms at 200 MHz). */
 const SLICE_CYCLES = 2_000_000;
@@ -17,11 +18,11 @@ const MAX_SLEEP_MS = 50;
 export interface SessionImages {
   kernel: Uint8Array;
   kernelName: string;
+  initrd?: Uint8Array;
   commandLine: string;
-  /** The boot disk (the FAT the guest mounts at /boot). */
-  hda: MemoryDisk;
-  /** The apps disk (/media/sdb), made by the first dropped .opk. */
-  hdb?: MemoryDisk;
+  cpu?: CpuModel;
+  /** The boot disk (the FAT the guest mounts at /boot) and the apps disk (/media/sdb), stored. */
+  disks: StoredDisks;
   memMiB?: number;
 }
 
@@ -52,15 +53,18 @@ export class Session {
   }
 
   /** Power on: a fresh board booting the images. Throws a one-line reason if they do not boot. */
-  boot(): void {
+  async boot(): Promise<void> {
     this.screen.clear();
-    this.applyStaged();
-    this.disk = new CountingDisk(this.images.hda);
-    this.appsDisk = this.images.hdb && new CountingDisk(this.images.hdb);
+    await this.applyStaged();
+    const { hda, hdb } = this.images.disks;
+    this.disk = new CountingDisk(hda);
+    this.appsDisk = hdb && new CountingDisk(hdb);
     try {
       this.machine = new Machine({
         kernel: this.images.kernel,
         kernelName: this.images.kernelName,
+        initrd: this.images.initrd,
+        cpu: this.images.cpu,
         commandLine: this.images.commandLine,
         memMiB: this.images.memMiB,
         rtcEpochSeconds: Math.floor(Date.now() / 1000),
@@ -87,16 +91,17 @@ export class Session {
     return this.staged.map((i) => ({ kind: i.kind, name: i.name, note: i.note, size: i.data.length }));
   }
 
-  private applyStaged(): void {
+  private async applyStaged(): Promise<void> {
     if (this.staged.length === 0) return;
     const items = this.staged;
     this.staged = [];
     try {
-      const disks = applyDrops(items, { kernel: this.images.kernel, hda: this.images.hda, hdb: this.images.hdb });
-      this.images.kernel = disks.kernel;
-      this.images.hda = disks.hda;
-      this.images.hdb = disks.hdb;
+      this.images.kernel = await this.images.disks.applyDrops(items, this.images.kernel);
     } catch (e) {
+      if (e instanceof NotStoredError) {
+        this.images.kernel = e.kernel;
+        return this.cb.error(e.message);
+      }
       // Nothing was written (each disk's writes are checked first): the disks stay as they were.
       this.cb.error(`the dropped files were not applied, the disks are unchanged: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -128,7 +133,33 @@ export class Session {
 
   async restart(): Promise<void> {
     await this.powerOff();
-    this.boot();
+    await this.boot();
+  }
+
+  /** Back to the built-in guest's disks (the machine is switched off first), then boot. */
+  async resetDisks(): Promise<void> {
+    await this.powerOff();
+    this.staged = [];
+    await this.images.disks.reset();
+    await this.boot();
+  }
+
+  /** A disk as an .img Blob, as it is now (power off first for a copy no write is halfway in). */
+  exportDisk(which: WhichDisk): Blob | null {
+    return this.images.disks.exportBlob(which);
+  }
+
+  /** Stores the guest's writes now (the page is going away). */
+  async flush(): Promise<void> {
+    await this.images.disks.flush();
+  }
+
+  apps(): Promise<AppInfo[]> {
+    return listApps(this.images.disks.hda, this.images.disks.hdb, this.staged);
+  }
+
+  get hasAppsDisk(): boolean {
+    return !!this.images.disks.hdb;
   }
 
   private async stopped(): Promise<void> {
@@ -206,6 +237,7 @@ export class Session {
       diskReads: (this.disk?.reads ?? 0) + (this.appsDisk?.reads ?? 0),
       diskWrites: (this.disk?.writes ?? 0) + (this.appsDisk?.writes ?? 0),
       staged: this.staged.length,
+      unsaved: this.images.disks.dirtyChunks,
       boots: this.boots,
     };
     this.lastStatusWall = now;
