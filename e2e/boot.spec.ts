@@ -66,6 +66,8 @@ test('a dropped random binary gets a clear message, nothing staged, the machine 
   await dropFiles(page, [{ name: 'noise.bin', bytes: noise }]);
   await expect(page.locator('[data-testid=drop-notes]')).toContainText('noise.bin is not recognised');
   await expect(page.locator('[data-testid=staged]')).toHaveCount(0);
+  // The reading bar goes away once the machine has answered.
+  await expect(page.locator('[data-testid=drop-progress]')).toHaveCount(0);
   expect(await runOnSerial(page, 'echo alive')).toBe('alive');
 });
 

@@ -1,5 +1,5 @@
 import type { Emulator } from '../services/emulator';
-import { pickedFiles } from '../services/drops';
+import { handOver, pickedFiles, showReadProgress } from '../services/drops';
 import { useMachine } from '../state/machine-store';
 
 /** The stored disks: export as .img, import an .img (applied at the next boot), reset to the built-in guest. */
@@ -24,7 +24,7 @@ export function DiskPanel({ emulator }: { emulator: Emulator }) {
           data-testid="import-img"
           onChange={(e) => {
             const list = e.currentTarget.files;
-            if (list) void pickedFiles(list).then((f) => emulator.drop(f));
+            if (list) void pickedFiles(list, showReadProgress).then((f) => handOver(emulator, f));
             e.currentTarget.value = '';
           }}
         />

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { Emulator } from '../services/emulator';
-import { pickedFiles, watchDrops } from '../services/drops';
+import { handOver, pickedFiles, showReadProgress, watchDrops } from '../services/drops';
 import { useMachine } from '../state/machine-store';
 import { formatBytes } from '../state/format';
 
@@ -10,12 +10,14 @@ export function DropPanel({ emulator }: { emulator: Emulator }) {
   const notes = useMachine((v) => v.dropNotes);
   const dragging = useMachine((v) => v.dragging);
   const phase = useMachine((v) => v.phase);
+  const reading = useMachine((v) => v.dropProgress);
 
   useEffect(
     () =>
       watchDrops(
-        (files) => void emulator.drop(files),
+        (files) => void handOver(emulator, files),
         (on) => useMachine.setState({ dragging: on }),
+        showReadProgress,
       ),
     [emulator],
   );
@@ -31,11 +33,21 @@ export function DropPanel({ emulator }: { emulator: Emulator }) {
           hidden
           onChange={(e) => {
             const list = e.currentTarget.files;
-            if (list) void pickedFiles(list).then((f) => emulator.drop(f));
+            if (list) void pickedFiles(list, showReadProgress).then((f) => handOver(emulator, f));
             e.currentTarget.value = '';
           }}
         />
       </label>
+      {reading && (
+        <div className="drop-progress" data-testid="drop-progress">
+          <progress max={reading.total || 1} value={reading.loaded} />
+          <span>
+            {reading.loaded < reading.total
+              ? `Reading ${reading.file}: ${formatBytes(reading.loaded)} of ${formatBytes(reading.total)}`
+              : 'Handing the files to the machine…'}
+          </span>
+        </div>
+      )}
       {notes.length > 0 && (
         <ul className="drop-notes" data-testid="drop-notes">
           {notes.map((n, i) => (

@@ -22,6 +22,8 @@ export interface MachineView {
   dropNotes: string[];
   /** Files are being dragged over the page. */
   dragging: boolean;
+  /** Reading and handing over dropped or picked files, while it lasts. */
+  dropProgress: { file: string; loaded: number; total: number } | null;
   /** The apps on the disks and the staged ones (the app library). */
   apps: AppInfo[];
   /** The preset this page boots (from its link, or the default). */
@@ -39,6 +41,7 @@ export const useMachine = create<MachineView>(() => ({
   staged: [],
   dropNotes: [],
   dragging: false,
+  dropProgress: null,
   apps: [],
   preset: DEFAULT_PRESET,
 }));
