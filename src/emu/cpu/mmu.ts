@@ -19,6 +19,10 @@ const PAGES_PER_ENTRY = 8;
 /** Buckets of the probe index, by the low bits of VPN2. */
 const BUCKETS = 64;
 
+/** An EntryLo rewrite that clears V or D (QEMU's TLBWI keeps shadows only for upgrades). */
+const losesAccess = (old: number, neu: number): boolean =>
+  ((old & 2) !== 0 && (neu & 2) === 0) || ((old & 4) !== 0 && (neu & 4) === 0);
+
 /**
  * The 16-entry joint TLB plus a software TLB that the interpreter's fast path reads.
  *
@@ -217,9 +221,8 @@ export class Mmu {
       const g = lo0 & lo1 & 1;
       const old0 = this.lo0[i];
       const old1 = this.lo1[i];
-      const lost = (old: number, neu: number) => ((old & 2) !== 0 && (neu & 2) === 0) || ((old & 4) !== 0 && (neu & 4) === 0);
       if ((this.entryHi[i] & ~0xff) !== vpn || (this.entryHi[i] & 0xff) !== (hi & 0xff) || this.global[i] !== g ||
-          lost(old0, lo0) || lost(old1, lo1)) {
+          losesAccess(old0, lo0) || losesAccess(old1, lo1)) {
         this.flushShadows();
       }
     }
