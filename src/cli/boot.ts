@@ -16,6 +16,7 @@ import { OutputMatcher } from './output-matcher';
 import { applyPreset } from './preset';
 import { KeyScriptRunner } from '../emu/input/key-script-runner';
 import { writeScreenshot } from './screenshot';
+import { RealtimePacer, WakeableSleep } from '../emu/realtime-pacer';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -158,6 +159,9 @@ export async function boot(opts: BootOptions): Promise<number> {
     }
   };
 
+  // Ends a --realtime wait early: a key should not wait for an idle guest's next timer.
+  const sleeper = new WakeableSleep();
+
   // Terminal input: raw mode so keys reach the guest as typed; Ctrl-A x quits like QEMU.
   let quit = false;
   let ctrlA = false;
@@ -175,6 +179,7 @@ export async function boot(opts: BootOptions): Promise<number> {
       else bytes.push(b);
     }
     machine.sendSerial(bytes);
+    sleeper.wake();
   };
   if (!input) {
     if (stdin.isTTY) stdin.setRawMode(true);
@@ -195,6 +200,7 @@ export async function boot(opts: BootOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     stopSignal ??= signal;
     quit = true;
+    sleeper.wake();
   };
   for (const s of STOP_SIGNALS) process.on(s, onSignal);
 
@@ -210,10 +216,8 @@ export async function boot(opts: BootOptions): Promise<number> {
   }
 
   const started = performance.now();
-  // Pacing: guest time may not run ahead of the wall clock; when the host falls behind (a busy
-  // boot), the lag is forgotten rather than made up later, so a guest `sleep 5` takes 5 s.
-  let paceWall = started;
-  let paceGuest = machine.seconds;
+  // Pacing (--realtime): guest time may not run ahead of the wall clock; see RealtimePacer.
+  const pacer = opts.realtime ? new RealtimePacer(machine, started) : null;
   let code = -1;
   try {
     for (;;) {
@@ -248,13 +252,13 @@ export async function boot(opts: BootOptions): Promise<number> {
         code = EXIT_TIMEOUT;
         break;
       }
-      if (opts.realtime) {
-        const ahead = machine.seconds - paceGuest - (now - paceWall) / 1000;
-        if (ahead > 0.002) {
-          await sleep(Math.min(ahead * 1000, 50));
-          continue;
-        }
-        if (ahead < -0.05) paceWall = now - (machine.seconds - paceGuest + 0.05) * 1000;
+      if (pacer) {
+        // An idle guest sleeps here until its next timer or a key on stdin.
+        const ms = pacer.wait(now);
+        if (ms > 0) await sleeper.sleep(ms);
+        else await yieldToHost();
+        pacer.resume(performance.now());
+        continue;
       }
       await yieldToHost();
     }
@@ -305,10 +309,6 @@ async function flushAndClose(machine: Machine, disks: BootDisks): Promise<string
   if (!error) return undefined;
   const which = [disks.hda?.path, disks.hdb?.path].filter(Boolean).join("' or '");
   return `could not write the guest's changes to '${which}': ${error.message.split('\n')[0]}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Let stdin and timers run between slices without adding the 1 ms minimum of setTimeout. */

@@ -394,6 +394,24 @@ export class Machine {
     return this.clock.cycles / this.clock.hz;
   }
 
+  /** The guest is waiting for an interrupt: its last WAIT found nothing due before the run's end. */
+  get idle(): boolean {
+    return this.cpu.idle;
+  }
+
+  /** Guest seconds until the next device event (a timer, a character time); Infinity if none. */
+  get secondsToNextEvent(): number {
+    return Math.max(0, this.clock.nextDeadline - this.clock.cycles) / this.clock.hz;
+  }
+
+  /**
+   * An idle guest's time goes on to `seconds` (or to its next device event, if sooner) without
+   * running: pacing to the wall clock lets a waiting guest sleep on the host.
+   */
+  skipIdleTo(seconds: number): void {
+    this.cpu.skipIdle(Math.floor(seconds * this.clock.hz));
+  }
+
   get instructions(): number {
     return this.clock.cycles - this.cpu.idleCycles;
   }

@@ -199,6 +199,20 @@ export class Cpu {
     this.updateIntPending();
   }
 
+  /**
+   * Let guest time pass while the CPU sits in WAIT, up to `cycles` (absolute) or the next device
+   * event, whichever is first: what the WAIT would have done had the run gone on. Only when the
+   * last run ended idle and no enabled interrupt line is up (WAIT wakes on those even with IE=0).
+   */
+  skipIdle(cycles: number): void {
+    if (!this.idle || (this.cause & this.status & 0xff00) !== 0) return;
+    const clock = this.clock;
+    const to = Math.min(cycles, clock.nextDeadline);
+    if (to <= clock.cycles) return;
+    this.idleCycles += to - clock.cycles;
+    clock.cycles = to;
+  }
+
   private updateIntPending(): void {
     this.intPending =
       (this.cause & this.status & 0xff00) !== 0 && (this.status & (ST_IE | ST_EXL | ST_ERL)) === ST_IE;

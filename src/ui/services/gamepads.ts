@@ -4,10 +4,15 @@ import { padButtons, padChanges } from '../input/gamepad-map';
 /**
  * Polls connected gamepads once per animation frame while any is connected (the Gamepad API has
  * no button events) and reports presses and releases of handheld buttons.
+ *
+ * Only while the page has focus: a gamepad listener keeps Chromium's gamepad polling thread
+ * running (about 3% of a core), which would make an idle tab beside an editor cost something.
+ * Pads held when focus goes are released, like keys.
  */
 export function watchGamepads(send: (b: Button, down: boolean) => void): () => void {
   let held = new Set<Button>();
   let raf = 0;
+  let listening = false;
   const poll = () => {
     raf = 0;
     const now = new Set<Button>();
@@ -26,12 +31,29 @@ export function watchGamepads(send: (b: Button, down: boolean) => void): () => v
   const onConnect = () => {
     if (!raf) raf = requestAnimationFrame(poll);
   };
-  window.addEventListener('gamepadconnected', onConnect);
-  window.addEventListener('gamepaddisconnected', onConnect);
-  return () => {
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    window.addEventListener('gamepadconnected', onConnect);
+    window.addEventListener('gamepaddisconnected', onConnect);
+    onConnect(); // a pad may have been connected while the page was away
+  };
+  const stop = () => {
+    if (!listening) return;
+    listening = false;
     window.removeEventListener('gamepadconnected', onConnect);
     window.removeEventListener('gamepaddisconnected', onConnect);
     cancelAnimationFrame(raf);
+    raf = 0;
     for (const b of held) send(b, false);
+    held = new Set();
+  };
+  window.addEventListener('focus', listen);
+  window.addEventListener('blur', stop);
+  if (document.hasFocus()) listen();
+  return () => {
+    window.removeEventListener('focus', listen);
+    window.removeEventListener('blur', stop);
+    stop();
   };
 }

@@ -5,6 +5,7 @@ import { CountingDisk } from './counting-disk';
 import { listApps } from './app-library';
 import type { AppInfo, MachineStatus, PowerState, StagedDrop, WorkerCallbacks } from './protocol';
 import { ScreenLink } from './screen-link';
+import { RealtimePacer, WakeableSleep } from '../../emu/realtime-pacer';
 import { NotStoredError, type StoredDisks, type WhichDisk } from './stored-disks';
 
 /** Guest time run between looks at the page's messages and the wall clock (10 ms at 200 MHz). */
@@ -12,8 +13,6 @@ const SLICE_CYCLES = 2_000_000;
 /** How often the screen is brought up to date (wall time), about the display's refresh. */
 const FRAME_MS = 1000 / 60;
 const STATUS_MS = 500;
-/** Longest sleep while the guest is ahead of the wall clock, so input is never kept waiting long. */
-const MAX_SLEEP_MS = 50;
 
 export interface SessionImages {
   kernel: Uint8Array;
@@ -28,7 +27,7 @@ export interface SessionImages {
 
 /**
  * The machine running in the worker: slices of guest time paced to the wall clock (an idle guest
- * skips ahead and the loop sleeps, so it costs next to nothing), yielding between slices so the
+ * lets the worker sleep until its next timer or the page's input), yielding between slices so the
  * page's keys and serial input get through, with serial output, screen and status sent back.
  */
 export class Session {
@@ -45,8 +44,8 @@ export class Session {
   private readonly serialOut: number[] = [];
   private lastStatusWall = 0;
   private lastStatusInstructions = 0;
-  /** Ends the loop's current sleep early: input should not wait for the guest's next tick. */
-  private wake: (() => void) | null = null;
+  /** The loop's sleep, which input ends early: it should not wait for the guest's next tick. */
+  private readonly sleeper = new WakeableSleep();
 
   constructor(private readonly images: SessionImages, private readonly cb: WorkerCallbacks, sharedScreen: boolean) {
     this.screen = new ScreenLink(sharedScreen, (s) => cb.screen(s), (f) => cb.frame(f));
@@ -109,23 +108,25 @@ export class Session {
 
   serialIn(bytes: Uint8Array): void {
     this.machine?.sendSerial(bytes);
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   key(code: string, down: boolean): void {
     if (this.power === 'running') this.machine?.kbc.keyboard.pressKey(code, down);
-    this.wake?.();
+    this.sleeper.wake();
   }
 
   reset(): void {
     if (this.power !== 'running' || !this.machine) return;
     this.machine.reset();
     this.boots++;
+    this.sleeper.wake();
   }
 
   /** Power off and wait until the disks have the guest's writes. */
   async powerOff(): Promise<void> {
     this.loopId++;
+    this.sleeper.wake();
     const m = this.machine;
     if (m && m.power === 'running') m.powerOff();
     await this.stopped();
@@ -175,13 +176,13 @@ export class Session {
 
   private async loop(id: number): Promise<void> {
     const m = this.machine!;
-    let paceWall = performance.now();
-    let paceGuest = m.seconds;
+    const pacer = new RealtimePacer(m, performance.now());
     let lastFrame = 0;
-    this.lastStatusWall = paceWall;
+    this.lastStatusWall = performance.now();
     this.lastStatusInstructions = m.instructions;
-    this.sendStatus(paceWall);
+    this.sendStatus(this.lastStatusWall);
     while (id === this.loopId) {
+      pacer.resume(performance.now());
       m.run(SLICE_CYCLES);
       this.flushSerial();
       const now = performance.now();
@@ -196,28 +197,16 @@ export class Session {
         await this.stopped();
         return;
       }
-      // Guest time may not run ahead of the wall clock; lag from a busy stretch is forgotten, not
-      // made up later, so a guest `sleep 1` takes a second.
-      const ahead = m.seconds - paceGuest - (now - paceWall) / 1000;
-      if (ahead > 0.002) await this.sleep(Math.min(ahead * 1000, MAX_SLEEP_MS));
-      else {
-        if (ahead < -0.05) paceWall = now - (m.seconds - paceGuest + 0.05) * 1000;
-        await yieldTask();
+      // An idle guest sleeps here until its next timer or the page's input: idle costs nothing.
+      const ms = pacer.wait(now);
+      if (ms > 0) {
+        // What the guest drew before it went idle must not wait out the sleep.
+        if (lastFrame !== now) this.screen.update(m.refreshDisplay());
+        lastFrame = now;
+        await this.sleeper.sleep(ms);
       }
+      else await yieldTask();
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 
   private flushSerial(): void {
