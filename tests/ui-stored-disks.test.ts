@@ -113,3 +113,54 @@ describe('StoredDisks', () => {
     expect((await open(sfx, other)).disks.hda).toBeDefined();
   });
 });
+
+describe('StoredDisks without IndexedDB (a private window)', () => {
+  /** Runs `body` with the global indexedDB replaced (fake-indexeddb is the environment here). */
+  async function withIndexedDb<T>(replacement: unknown, body: () => Promise<T>): Promise<T> {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB')!;
+    Object.defineProperty(globalThis, 'indexedDB', { value: replacement, configurable: true, writable: true });
+    try {
+      return await body();
+    } finally {
+      Object.defineProperty(globalThis, 'indexedDB', saved);
+    }
+  }
+
+  const failingOpen = {
+    open() {
+      throw new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError');
+    },
+  };
+
+  for (const [what, replacement, reason] of [
+    ['no indexedDB at all', undefined, /no IndexedDB/],
+    ['an indexedDB whose open fails', failingOpen, /IndexedDB fails: A mutation operation/],
+  ] as const) {
+    it(`with ${what}, the disks work in memory, say a reload starts over, and a drop still lands${NEEDS_TOOLS}`, async () => {
+      const sfx = suffix();
+      const { disks, reports } = await withIndexedDb(replacement, () => open(sfx));
+      expect(disks.persistent).toBe(false);
+      expect(reports).toHaveLength(1);
+      expect(reports[0]).toMatch(reason);
+      expect(reports[0]).toMatch(/the disks live in this tab only and a reload starts over; Export keeps them$/);
+      // The built-in guest's files are there, and what the guest and the drops write stays for the tab's life.
+      expect(new TextDecoder().decode(FatVolume.open(disks.hda).readFile('local/etc/hello.txt'))).toBe('hello\n');
+      FatVolume.open(disks.hda).writeFile('local/home/x', text('from the guest\n'));
+      await disks.flush();
+      await disks.applyDrops([classifyFile('hi.dge', text('echo hi\n')) as never], new Uint8Array(1));
+      const boot = join(dir, `memory-${sfx}.img`);
+      writeFileSync(boot, await exported(disks, 'boot'));
+      expect(fsckProblems(boot)).toEqual([]);
+      const fat = FatVolume.open(disks.hda);
+      expect(new TextDecoder().decode(fat.readFile('local/home/x'))).toBe('from the guest\n');
+      expect(new TextDecoder().decode(fat.readFile('local/apps/hi.dge'))).toBe('echo hi\n');
+      // Reset goes back to the composed built-in disk.
+      await disks.reset();
+      expect(FatVolume.open(disks.hda).stat('local/home/x')).toBeUndefined();
+      // Nothing reached IndexedDB: the same suffix opened with it is a fresh disk.
+      const again = (await open(sfx)).disks;
+      expect(again.persistent).toBe(true);
+      expect(FatVolume.open(again.hda).stat('local/apps/hi.dge')).toBeUndefined();
+    });
+  }
+});

@@ -61,7 +61,17 @@ export function storeFailure(e: unknown, what: string): Error {
   return err;
 }
 
-export class ChunkDb {
+/** Where the chunks and metadata live: IndexedDB (ChunkDb), or memory when a browser has none. */
+export interface ChunkStore {
+  getMeta(id: string): Promise<DiskMeta | undefined>;
+  listMeta(): Promise<DiskMeta[]>;
+  getChunks(id: string, gen: number, indexes: number[]): Promise<(Uint8Array | undefined)[]>;
+  atomic(entries: [IDBValidKey, unknown][], remove?: IDBValidKey[]): Promise<void>;
+  deleteGeneration(id: string, gen: number): Promise<void>;
+  deleteAllChunks(id: string, keep?: number): Promise<void>;
+}
+
+export class ChunkDb implements ChunkStore {
   readonly store: UseStore;
 
   constructor(opts: { dbName?: string; storeName?: string } = {}) {

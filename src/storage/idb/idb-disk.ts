@@ -1,6 +1,6 @@
 import { type IoDone, SECTOR_SIZE } from '../block-device';
 import { type SyncDisk, SyncBlockDevice, assertRequest } from '../sync-disk';
-import { CHUNK_BYTES, ChunkDb, type DiskMeta, META_VERSION, chunkKey, metaKey, storeFailure } from './chunk-store';
+import { CHUNK_BYTES, ChunkDb, type ChunkStore, type DiskMeta, META_VERSION, chunkKey, metaKey, storeFailure } from './chunk-store';
 
 const CHUNK_SECTORS = CHUNK_BYTES / SECTOR_SIZE;
 /** Chunks per transaction when a whole image is stored: bounds the memory one transaction holds. */
@@ -46,10 +46,11 @@ export class IdbDiskError extends Error {
  * runs the machine.
  */
 export class IdbDiskStore {
-  readonly db: ChunkDb;
+  readonly db: ChunkStore;
 
-  constructor(opts: { dbName?: string; storeName?: string } = {}) {
-    this.db = new ChunkDb(opts);
+  /** On IndexedDB database `dbName`, or on another chunk store (`db`: memory, when there is no IndexedDB). */
+  constructor(opts: { dbName?: string; storeName?: string; db?: ChunkStore } = {}) {
+    this.db = opts.db ?? new ChunkDb(opts);
   }
 
   /** Every stored disk's metadata. */

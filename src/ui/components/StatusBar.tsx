@@ -22,9 +22,15 @@ export function StatusBar({ emulator }: { emulator: Emulator }) {
         data-testid="disk"
         data-writes={status?.diskWrites ?? 0}
         data-unsaved={status?.unsaved ?? 0}
+        data-store={status?.diskStore}
       >
         {status && status.unsaved > 0 ? 'disk (saving…)' : 'disk'}
       </span>
+      {status?.diskStore === 'tab' && (
+        <span className="disk-tab" data-testid="disk-tab" title="The browser gives this page no IndexedDB: a reload starts over. Export keeps the disks.">
+          disks not saved
+        </span>
+      )}
       <span className="transport" title="How the screen reaches the page" data-testid="transport">
         {transport === 'shared' ? 'shared screen' : 'copied frames'}
       </span>

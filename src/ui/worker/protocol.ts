@@ -30,6 +30,8 @@ export interface MachineStatus {
   staged: number;
   /** 64 KiB chunks the guest wrote that are not yet stored in IndexedDB. */
   unsaved: number;
+  /** Where the disks are kept: IndexedDB ('browser'), or this tab's memory when there is none. */
+  diskStore: 'browser' | 'tab';
 }
 
 /** A dropped file waiting for the next boot, as the page lists it. */

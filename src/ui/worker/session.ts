@@ -227,6 +227,7 @@ export class Session {
       diskWrites: (this.disk?.writes ?? 0) + (this.appsDisk?.writes ?? 0),
       staged: this.staged.length,
       unsaved: this.images.disks.dirtyChunks,
+      diskStore: this.images.disks.persistent ? 'browser' : 'tab',
       boots: this.boots,
     };
     this.lastStatusWall = now;

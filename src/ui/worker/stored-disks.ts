@@ -1,6 +1,6 @@
 import { SECTOR_SIZE } from '../../storage/block-device';
 import { FatVolume } from '../../storage/fat';
-import { type DiskBase, type IdbDisk, IdbDiskError, IdbDiskStore } from '../../storage/idb';
+import { type DiskBase, type IdbDisk, IdbDiskError, IdbDiskStore, MemoryChunkDb } from '../../storage/idb';
 import type { DropItem } from '../drops/classify';
 import { APPS_DISK_BYTES, applyDrops } from '../drops/apply';
 
@@ -9,6 +9,8 @@ const BOOT_DISK_ID = 'boot';
 const APPS_DISK_ID = 'apps';
 
 const DB_NAME = 'odtab-disks';
+/** An IndexedDB that has not opened by then will not (a stuck private-mode store): memory it is. */
+const OPEN_TIMEOUT_MS = 10_000;
 
 /** Applied in memory, not yet stored: the message says so (nothing stored was lost). */
 export class NotStoredError extends Error {
@@ -34,6 +36,8 @@ const zeroBase = (sectors: number, label: string): DiskBase => ({ identity: 'zer
 export class StoredDisks {
   hda!: IdbDisk;
   hdb: IdbDisk | undefined;
+  /** Kept in IndexedDB (false: in this tab's memory only, the browser has no IndexedDB for us). */
+  persistent = true;
 
   private readonly bootId: string;
   private readonly appsId: string;
@@ -58,7 +62,12 @@ export class StoredDisks {
     base: DiskBase,
     opts: { suffix?: string; appsImage?: Uint8Array; report: (message: string) => void; onDirty?: () => void },
   ): Promise<StoredDisks> {
-    const disks = new StoredDisks(new IdbDiskStore({ dbName: DB_NAME }), opts.suffix ?? '', base, opts.report, opts.onDirty ?? (() => {}));
+    const store = await openStore();
+    if (!store.persistent) {
+      opts.report(`this browser gives the page no storage (${store.reason}): the disks live in this tab only and a reload starts over; Export keeps them`);
+    }
+    const disks = new StoredDisks(store.store, opts.suffix ?? '', base, opts.report, opts.onDirty ?? (() => {}));
+    disks.persistent = store.persistent;
     // A preset's second disk is stored the first time; after that the guest's writes to it are kept.
     if (opts.appsImage && !(await disks.store.info(disks.appsId))) await disks.store.importImage(disks.appsId, opts.appsImage, { label: 'apps' });
     await disks.openAll();
@@ -147,4 +156,26 @@ export class StoredDisks {
   static isBaseChanged(e: unknown): boolean {
     return e instanceof IdbDiskError && e.code === 'BASE_CHANGED';
   }
+}
+
+/**
+ * IndexedDB if the browser lets the page use it, else memory. Private windows differ: some have
+ * no `indexedDB`, some fail the open (Firefox's older private mode), some open it but fail
+ * every read; a read of the disk list tells them all apart from a working store.
+ */
+async function openStore(): Promise<{ store: IdbDiskStore; persistent: true } | { store: IdbDiskStore; persistent: false; reason: string }> {
+  let reason = 'no IndexedDB';
+  if (typeof indexedDB !== 'undefined') {
+    try {
+      const store = new IdbDiskStore({ dbName: DB_NAME });
+      await Promise.race([
+        store.list(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${OPEN_TIMEOUT_MS / 1000} s`)), OPEN_TIMEOUT_MS)),
+      ]);
+      return { store, persistent: true };
+    } catch (e) {
+      reason = `IndexedDB fails: ${(e as Error)?.message?.split('\n')[0] || String(e)}`;
+    }
+  }
+  return { store: new IdbDiskStore({ db: new MemoryChunkDb() }), persistent: false, reason };
 }
