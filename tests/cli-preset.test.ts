@@ -62,7 +62,7 @@ beforeAll(async () => {
   if (HAVE_MKSQUASHFS) {
     mkdirSync(join(tmp, 'opk'));
     writeFileSync(join(tmp, 'opk/default.gcw0.desktop'), '[Desktop Entry]\nName=Test\nExec=test.sh\n');
-    writeFileSync(join(tmp, 'opk/test.sh'), '#!/bin/sh\necho opk\n');
+    writeFileSync(join(tmp, 'opk/test.sh'), '#!/bin/sh\necho opk\n', { mode: 0o755 });
     mksquashfs(join(tmp, 'opk'), join(tmp, 'site/apps/test.opk'), ['-all-root', '-no-xattrs']);
   }
   // A rootfs and a FAT disk image of the user's own, for the link to bring.
@@ -120,6 +120,28 @@ describe('odtab boot --preset', () => {
     expect(answer(r.stdout, 'ls -1 /media/sdb/apps')).toBe('readme.txt\ntest.opk\n');
     expect(answer(r.stdout, 'cat /media/sdb/apps/readme.txt')).toBe('from the disk image\n');
     expect(Number(/MemTotal:\s+(\d+) kB/.exec(answer(r.stdout, 'head -1 /proc/meminfo'))![1])).toBeLessThan(49_152);
+  }, 300_000);
+
+  it.skipIf(!HAVE_MKSQUASHFS)(`a preset's start app is started at the first shell prompt, opkrun-style, before --input${NEEDS_MKSQUASHFS}`, async () => {
+    const preset = join(tmp, 'site/start.json');
+    writeFileSync(preset, JSON.stringify({ version: 1, builtin: 'odtab', apps: ['apps/test.opk'], start: 'test.opk' }));
+    const input = commands(['echo typed after the start']);
+    const r = await odtab(['boot', '--preset', preset, '--no-realtime', '--timeout', '250', '--input', input, '--until', 'test.opk exited with status 0']);
+    expect(r.code, `${r.stderr}\n${r.stdout.slice(-3000)}`).toBe(0);
+    expect(r.stderr).toContain('odtab: preset: starts test.opk at the first shell prompt\n');
+    // The package's Exec (test.sh) ran from its mounted squashfs and printed its line.
+    expect(r.stdout).toMatch(/^opk$/m);
+    const started = r.stdout.indexOf(`${PROMPT}(d=/tmp/opk-test;`);
+    expect(started).toBeGreaterThan(0);
+    expect(r.stdout.indexOf('echo typed after the start')).toBeGreaterThan(started);
+  }, 300_000);
+
+  it('a preset starting an app it does not have says so and boots all the same', async () => {
+    const preset = join(tmp, 'site/start-missing.json');
+    writeFileSync(preset, JSON.stringify({ version: 1, builtin: 'odtab', start: 'nothere.opk' }));
+    const r = await odtab(['boot', '--preset', preset, '--no-realtime', '--timeout', '250', '--until', PROMPT]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('odtab: preset: starts nothere.opk, but no app of that name is in the preset or the built-in guest\n');
   }, 300_000);
 
   it('bad presets exit 2 with one clear line', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { execWords, launchCommand, shellQuote } from '../src/ui/apps/launch';
+import { execWords, launchCommand, shellQuote } from '../src/preset/launch';
 
 describe('app launch commands', () => {
   it('drops desktop field codes and keeps quoted words whole', () => {

@@ -36,6 +36,8 @@ export interface BootOptions {
   screenshot?: string;
   /** --keys, parsed. */
   keys?: KeyStep[];
+  /** Set by a preset's `start`: typed on the serial shell at its first prompt (see preset/launch.ts). */
+  startCommand?: string;
 }
 
 export const BOOT_HELP = `Usage: odtab boot [options]

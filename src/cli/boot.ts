@@ -17,6 +17,7 @@ import { applyPreset } from './preset';
 import { KeyScriptRunner } from '../emu/input/key-script-runner';
 import { writeScreenshot } from './screenshot';
 import { RealtimePacer, WakeableSleep } from '../emu/realtime-pacer';
+import { endsWithShellPrompt } from '../preset/launch';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -96,6 +97,17 @@ export async function boot(opts: BootOptions): Promise<number> {
   }
 
   const out = new OutputMatcher(opts.until);
+  // A preset's app is typed on the serial shell at its first prompt, as the web app does.
+  let startCommand = opts.startCommand;
+  let serialTail = '';
+  const startAtPrompt = (b: number) => {
+    serialTail = (serialTail + String.fromCharCode(b)).slice(-64);
+    if (startCommand === undefined || !endsWithShellPrompt(serialTail)) return;
+    machine.sendSerial(new TextEncoder().encode(`${startCommand}\n`));
+    startCommand = undefined;
+    // --input goes after it, as if typed once the app was started.
+    if (input && startCommand === undefined) machine.sendSerial(input);
+  };
   const pending: number[] = [];
   let keys: KeyScriptRunner | null = null;
   let machine: Machine;
@@ -115,6 +127,7 @@ export async function boot(opts: BootOptions): Promise<number> {
         pending.push(b);
         out.push(b);
         keys?.serial(b);
+        if (startCommand !== undefined) startAtPrompt(b);
       },
     });
   } catch (e) {
@@ -129,7 +142,7 @@ export async function boot(opts: BootOptions): Promise<number> {
         `the guest's changes to it are lost at exit (to keep them: odtab disk create sd.img --builtin, then odtab boot --hda sd.img)`,
     );
   }
-  if (input) machine.sendSerial(input);
+  if (input && startCommand === undefined) machine.sendSerial(input);
 
   let tracer: FileTracer | null = null;
   if (opts.trace) {

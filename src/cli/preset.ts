@@ -9,6 +9,8 @@ import { FatError, FatVolume } from '../storage/fat';
 import { MemoryDisk } from '../storage/memory-disk';
 import { type BootOptions, UsageError } from './args';
 import { readBuiltinDiskParts } from './builtin-guest';
+import { launchCommand } from '../preset/launch';
+import { readOpk } from '../storage/opk';
 import { formatSize } from './size';
 
 /**
@@ -185,6 +187,11 @@ export async function applyPreset(opts: BootOptions, note: (line: string) => voi
   const apps = await Promise.all((p.apps ?? []).map(async (ref) => ({ name: refName(ref), data: await get(ref, 'app') })));
   const dges = apps.filter((a) => a.name.toLowerCase().endsWith('.dge'));
   const opks = apps.filter((a) => a.name.toLowerCase().endsWith('.opk'));
+  /** The options, with the start command when the preset names an app among `onAppsDisk` or the .dge files. */
+  const finish = async (onAppsDisk: { name: string; data: Uint8Array }[]) => {
+    if (p.start) out.startCommand = await startCommand(p.start, onAppsDisk, [...dges.map((a) => a.name), ...(p.builtin ? builtinApps() : [])], note);
+    return out;
+  };
 
   // The boot disk: composed when the preset changes what the built-in one holds, or brings a rootfs.
   if (p.rootfs || dges.length || (p.builtin && p.kernel)) {
@@ -210,7 +217,7 @@ export async function applyPreset(opts: BootOptions, note: (line: string) => voi
       disk = MemoryDisk.fromBytes(image);
       if (!opks.length) {
         out.hdb = saveDisk(dir, 'disk.img', disk);
-        return out;
+        return finish(diskOpks(disk));
       }
       vol = composeOrExplain(() => FatVolume.open(disk), `disk image ${refName(p.disk!)} (to add the .opk apps to)`);
     } else {
@@ -226,8 +233,57 @@ export async function applyPreset(opts: BootOptions, note: (line: string) => voi
     out.hdb = saveDisk(dir, 'apps.img', disk);
     note(`preset: apps disk (/dev/sdb) with ${opks.map((a) => a.name).join(', ')} in apps/`);
   }
-  if (p.start) note(`preset: start=${p.start} is for the launcher on the screen; on the serial console run it yourself`);
-  return out;
+  return finish(opks);
+}
+
+/**
+ * The shell line that starts the preset's app, as the web app types it once the guest's serial
+ * shell shows its prompt: an .opk from the preset's apps (run by its desktop file's Exec), or a
+ * .dge in local/apps. A name that is not there is said, and the guest boots all the same.
+ */
+async function startCommand(
+  name: string,
+  opks: { name: string; data: Uint8Array }[],
+  dges: string[],
+  note: (line: string) => void,
+): Promise<string | undefined> {
+  const same = (a: string) => a.toLowerCase() === name.toLowerCase();
+  const opk = opks.find((a) => same(a.name));
+  try {
+    if (opk) {
+      const info = await readOpk(opk.data, { name: opk.name });
+      const exec = info.usable[0]?.exec;
+      if (!exec) throw new Error(info.verdict);
+      note(`preset: starts ${opk.name} at the first shell prompt`);
+      return launchCommand({ kind: 'opk', guestPath: `/media/sdb/apps/${opk.name}`, exec });
+    }
+    const dge = dges.find(same);
+    if (dge) {
+      note(`preset: starts ${dge} at the first shell prompt`);
+      return launchCommand({ kind: 'dge', guestPath: `/boot/local/apps/${dge}` });
+    }
+  } catch (e) {
+    note(`preset: ${name} cannot be started: ${(e as Error).message.split('\n')[0]}`);
+    return undefined;
+  }
+  note(`preset: starts ${name}, but no app of that name is in the preset or the built-in guest`);
+  return undefined;
+}
+
+/** The .opk files in a preset disk image's apps/ (none when it is not a FAT with that folder). */
+function diskOpks(disk: MemoryDisk): { name: string; data: Uint8Array }[] {
+  try {
+    const vol = FatVolume.open(disk);
+    if (!vol.stat('apps')?.isDirectory) return [];
+    return vol.list('apps').filter((e) => !e.isDirectory && /\.opk$/i.test(e.name)).map((e) => ({ name: e.name, data: vol.readFile(`apps/${e.name}`) }));
+  } catch {
+    return [];
+  }
+}
+
+/** The .dge apps the built-in guest's local/apps holds. */
+function builtinApps(): string[] {
+  return (readBuiltinDiskParts().local ?? []).map((f) => f.path).filter((p) => /^apps\/[^/]+\.dge$/i.test(p)).map((p) => p.slice(5));
 }
 
 function composeOrExplain<T>(make: () => T, what: string): T {

@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { type Button, buttonKey } from '../input/buttons';
 import { applyStatus, useMachine } from '../state/machine-store';
 import type { Preset } from '../../preset';
-import { launchCommand } from '../apps/launch';
+import { endsWithShellPrompt, launchCommand } from '../../preset/launch';
 import type { AppInfo, DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
 import { ScreenReceiver } from './screen-receiver';
 
@@ -117,7 +117,7 @@ export class Emulator {
     }
   }
 
-  /** Starts an app in the guest, through the serial shell (see apps/launch.ts). */
+  /** Starts an app in the guest, through the serial shell (see src/preset/launch.ts). */
   launch(app: AppInfo): void {
     try {
       this.sendSerial(`${launchCommand(app)}\n`);
@@ -163,8 +163,7 @@ export class Emulator {
   private serial(bytes: Uint8Array): void {
     if (this.pendingStart) {
       this.serialTail = (this.serialTail + String.fromCharCode(...bytes.subarray(-64))).slice(-64);
-      // The shell's prompt, maybe followed by busybox's cursor-position query (ESC [ 6 n).
-      if (/# (?:\x1b\[[0-9;]*[A-Za-z])*$/.test(this.serialTail)) {
+      if (endsWithShellPrompt(this.serialTail)) {
         const name = this.pendingStart;
         this.pendingStart = undefined;
         // After the prompt busybox asks the terminal where its cursor is; a line sent before the

@@ -1,7 +1,8 @@
 /**
- * How the page starts an app in the guest: a command line typed on the serial console, doing
- * what the guest's launcher (and OpenDingux's opkrun) does, in the background so the serial
- * shell stays usable. Pure: unit-tested without a guest.
+ * How the page (Launch, a preset's start) and the CLI (a preset's start) start an app in the
+ * guest: a command line typed on the serial console, doing what the guest's launcher (and
+ * OpenDingux's opkrun) does, in the background so the serial shell stays usable. Pure:
+ * unit-tested without a guest.
  */
 
 export interface LaunchTarget {
@@ -48,4 +49,13 @@ export function launchCommand(app: LaunchTarget): string {
     `{ cd $d; w=${first}; [ -e "$w" ] && w="./$w"; "$w"${rest.length ? ' ' + rest.join(' ') : ''}; s=$?; cd /; umount -l $d; rmdir $d; ` +
     `echo "odtab: ${file} exited with status $s"; }) &`
   );
+}
+
+/**
+ * Whether the serial output so far ends with a root shell's prompt (`# `), maybe followed by the
+ * cursor-position query (ESC [ 6 n) busybox's line editor sends after it: the moment to type a
+ * preset's start command.
+ */
+export function endsWithShellPrompt(tail: string): boolean {
+  return /# (?:\x1b\[[0-9;]*[A-Za-z])*$/.test(tail);
 }
