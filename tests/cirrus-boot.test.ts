@@ -1,54 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../src/emu/machine';
-import { builtinGuest } from './helpers/guest';
+import { GuestSession, builtinGuest } from './helpers/guest';
 import { expectText, kernelFont, odtabKernel, rgbAt, savePng } from './helpers/cirrus-screen';
 
 // Real kernels drive the Cirrus card through cirrusfb: the boot log must show the card found and
 // fbcon on it, and the picture must be the console text, glyph by glyph, in the kernel's own font.
 
-/** A booted machine with its serial console, and a way to run shell commands on it. */
-class Session {
-  readonly machine: Machine;
-  output = '';
-  private mark = 0;
-
-  constructor(kernel: Uint8Array, commandLine: string, initrd?: Uint8Array) {
-    this.machine = new Machine({
-      kernel,
-      initrd,
-      commandLine,
-      rtcEpochSeconds: 1_700_000_000,
-      onSerial: (b) => {
-        this.output += String.fromCharCode(b);
-      },
-    });
-  }
-
-  waitFor(text: string, guestSeconds = 60): string {
-    const m = this.machine;
-    const limit = m.seconds + guestSeconds;
-    for (;;) {
-      const at = this.output.indexOf(text, this.mark);
-      if (at >= 0) {
-        const seen = this.output.slice(this.mark, at + text.length);
-        this.mark = at + text.length;
-        return seen;
-      }
-      if (m.power === 'off' || m.seconds > limit) {
-        throw new Error(`no ${JSON.stringify(text)}; last output:\n${this.output.slice(-1500)}`);
-      }
-      m.run(2_000_000);
-    }
-  }
-
-  command(line: string, prompt: string): string {
-    this.machine.sendSerial(new TextEncoder().encode(line + '\n'));
-    return this.waitFor(prompt);
-  }
-}
-
 /** Clear tty1 (the console fbcon shows) and print `text` on its first line. */
-function printOnTty1(s: Session, text: string, prompt: string): void {
+function printOnTty1(s: GuestSession, text: string, prompt: string): void {
   s.command(`printf '\\033[2J\\033[H%s\\n' '${text}' > /dev/tty1`, prompt);
 }
 
@@ -56,7 +14,7 @@ const TEXT = 'odtab: Cirrus 5446 {fbcon} @ 320x240!';
 
 describe('our kernel (vmlinux-odtab) on the Cirrus card', () => {
   const k = odtabKernel();
-  const s = new Session(k.kernel, k.cmdline);
+  const s = new GuestSession({ kernel: k.kernel, commandLine: k.cmdline, initrd: undefined });
   const font = kernelFont(k.kernel, 'System.map-odtab.gz', '6x10', 6, 10);
 
   it('finds the card through PCI, maps 4 MiB at BAR0 and puts fbcon on it at 53x24', () => {
@@ -106,7 +64,7 @@ describe("Debian's kernel on the Cirrus card", () => {
   const g = builtinGuest();
 
   it('runs cirrusfb at 320x240-16 with double scan: 240 visible lines, 8x8 font', () => {
-    const s = new Session(g.kernel, `${g.cmdline} video=cirrusfb:320x240-16@60`, g.initrd);
+    const s = new GuestSession({ commandLine: `${g.cmdline} video=cirrusfb:320x240-16@60` });
     const log = s.waitFor('odtab# ', 120);
     expect(log).toMatch(/cirrusfb 0000:00:12\.0: Cirrus Logic chipset on PCI bus, RAM \(4096 kB\) at 0x10000000/);
     expect(log).toContain('Console: switching to colour frame buffer device 40x30');
@@ -131,7 +89,7 @@ describe("Debian's kernel on the Cirrus card", () => {
   });
 
   it('runs its default 640x480-8 mode through the palette, 8x16 font', () => {
-    const s = new Session(g.kernel, g.cmdline, g.initrd);
+    const s = new GuestSession();
     const log = s.waitFor('odtab# ', 120);
     expect(log).toContain('Console: switching to colour frame buffer device 80x30');
     printOnTty1(s, TEXT, 'odtab# ');
