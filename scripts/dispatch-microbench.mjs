@@ -5,6 +5,7 @@
 //   JS switch           one generated function, a loop over a switch on the block index
 //   WASM call_indirect  one function per block in one module, the dispatcher loop in wasm
 //   WASM br_table       one function, a loop over br_table (a state machine)
+//   WASM batches        blocks in modules of BATCH (32) sharing one table, as a JIT would add them
 // The modules are assembled here byte by byte (a minimal encoder: types, import, functions,
 // table, export, elements, code).
 const NB = Number(process.env.NB ?? 650), OPS = 10, ITERS = Number(process.env.ITERS ?? 2e7);
@@ -81,4 +82,39 @@ const memImport = [...str('m'), ...str('mem'), 2, 0, 1];
   const mem = new WebAssembly.Memory({ initial: 1 });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bin), { m: { mem } });
   time('WASM br_table', (n) => inst.exports.run(n));
+}
+// Batches: blocks compiled a few at a time into separate modules (as a JIT finds them hot), each
+// putting its functions into one shared table that a dispatcher module calls through.
+{
+  const B = Number(process.env.BATCH ?? 32);
+  const mem = new WebAssembly.Memory({ initial: 1 });
+  const tbl = new WebAssembly.Table({ element: 'anyfunc', initial: NB });
+  const tableImport = [...str('m'), ...str('tbl'), 1, 0x70, 0, ...uleb(NB)];
+  const typeSec = section(1, vec([[0x60, 0, 1, I32], [0x60, 1, I32, 1, I32]]));
+  const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
+  const t0 = performance.now();
+  let bytes = 0;
+  for (let k = 0; k * B < NB; k++) {
+    const part = blocks.slice(k * B, (k + 1) * B);
+    const bin = new Uint8Array([
+      ...head, ...typeSec,
+      ...section(2, vec([memImport, tableImport])),
+      ...section(3, vec(part.map(() => [0]))),
+      ...section(9, vec([[0, 0x41, ...sleb(k * B), 0x0b, ...vec(part.map((_, i) => uleb(i)))]])),
+      ...section(10, vec(part.map((b) => { const c = [0, ...opsCode(b), 0x41, ...sleb(b.next), 0x0b]; return [...uleb(c.length), ...c]; }))),
+    ]);
+    bytes += bin.length;
+    new WebAssembly.Instance(new WebAssembly.Module(bin), { m: { mem, tbl } });
+  }
+  const run = [1, 2, I32, 0x03, 0x40, 0x20, 2, 0x11, 0, 0, 0x21, 2, 0x20, 1, 0x41, 1, 0x6a, 0x22, 1, 0x20, 0, 0x48, 0x0d, 0, 0x0b, 0x41, 20, 0x28, 2, 0, 0x0b];
+  const disp = new Uint8Array([
+    ...head, ...typeSec,
+    ...section(2, vec([memImport, tableImport])),
+    ...section(3, vec([[1]])),
+    ...section(7, vec([[...str('run'), 0, 0]])),
+    ...section(10, vec([[...uleb(run.length), ...run]])),
+  ]);
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(disp), { m: { mem, tbl } });
+  console.log(`WASM ${Math.ceil(NB / B)} modules of ${B} blocks compiled and linked in ${(performance.now() - t0).toFixed(1)} ms, ${bytes} bytes`);
+  time('WASM batches', (n) => inst.exports.run(n));
 }
