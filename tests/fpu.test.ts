@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EXC_FPE, EXC_NONE, EXC_RI, Fpu } from '../src/emu/cpu/fpu';
+import { xorshift32 } from './helpers/xorshift';
 
 // ---- instruction encoders (MIPS32 r2 COP1 / COP1X) --------------------------------------------
 
@@ -716,19 +717,6 @@ function checkRounded(r: number, cmpExact: (y: number) => number, rm: number, si
 }
 let cmpExactQ: (y: Q) => number = () => 0;
 
-/** Deterministic xorshift generator so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
 function randomDouble(next: () => number, expSpan: number, expBase: number): number {
   const hi = ((next() & 0x800fffff) | ((((expBase + (next() % expSpan)) & 0x7ff) << 20) >>> 0)) >>> 0;
   return fromDbits((BigInt(hi) << 32n) | BigInt(next()));
@@ -745,7 +733,7 @@ describe('correct rounding against exact rationals', () => {
   for (const single of [false, true]) {
     for (const op of ops) {
       it(`${op}.${single ? 's' : 'd'} in all four modes, including the denormal range`, () => {
-        const next = rng(single ? 77 + op.length : 1234 + op.length * 7);
+        const next = xorshift32(single ? 77 + op.length : 1234 + op.length * 7);
         const { f } = mk();
         const fmt = single ? S : D;
         const func = F[op];

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HAVE_MKSQUASHFS } from './fat-tools';
+import { xorshift32 } from './xorshift';
 
 export { HAVE_MKSQUASHFS };
 export const NEEDS_MKSQUASHFS = HAVE_MKSQUASHFS ? '' : ' [SKIPPED: mksquashfs not installed; apt-get install squashfs-tools]';
@@ -47,21 +48,8 @@ export function readTree(root: string): Map<string, TreeEntry> {
   return out;
 }
 
-/** A deterministic pseudo-random generator (xorshift32) so failures reproduce. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
 export function randomBytes(n: number, seed: number): Uint8Array {
-  const r = prng(seed);
+  const r = xorshift32(seed);
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = r() & 0xff;
   return b;
@@ -70,7 +58,7 @@ export function randomBytes(n: number, seed: number): Uint8Array {
 /** Text-like bytes that compress well but not trivially. */
 export function textBytes(n: number, seed: number): Uint8Array {
   const words = ['mips', 'malta', 'opendingux', 'squashfs', 'block', 'inode', 'fragment', 'gcw0', '\n'];
-  const r = prng(seed);
+  const r = xorshift32(seed);
   const parts: string[] = [];
   let len = 0;
   while (len < n) {
