@@ -17,7 +17,7 @@ import { applyPreset } from './preset';
 import { KeyScriptRunner } from '../emu/input/key-script-runner';
 import { writeScreenshot } from './screenshot';
 import { RealtimePacer, WakeableSleep } from '../emu/realtime-pacer';
-import { endsWithShellPrompt } from '../preset/launch';
+import { ShellPromptWatch } from '../preset/launch';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -99,14 +99,13 @@ export async function boot(opts: BootOptions): Promise<number> {
   const out = new OutputMatcher(opts.until);
   // A preset's app is typed on the serial shell at its first prompt, as the web app does.
   let startCommand = opts.startCommand;
-  let serialTail = '';
+  const promptWatch = new ShellPromptWatch();
   const startAtPrompt = (b: number) => {
-    serialTail = (serialTail + String.fromCharCode(b)).slice(-64);
-    if (startCommand === undefined || !endsWithShellPrompt(serialTail)) return;
+    if (!promptWatch.sees(String.fromCharCode(b))) return;
     machine.sendSerial(new TextEncoder().encode(`${startCommand}\n`));
     startCommand = undefined;
     // --input goes after it, as if typed once the app was started.
-    if (input && startCommand === undefined) machine.sendSerial(input);
+    if (input) machine.sendSerial(input);
   };
   const pending: number[] = [];
   let keys: KeyScriptRunner | null = null;
@@ -265,15 +264,11 @@ export async function boot(opts: BootOptions): Promise<number> {
         code = EXIT_TIMEOUT;
         break;
       }
-      if (pacer) {
-        // An idle guest sleeps here until its next timer or a key on stdin.
-        const ms = pacer.wait(now);
-        if (ms > 0) await sleeper.sleep(ms);
-        else await yieldToHost();
-        pacer.resume(performance.now());
-        continue;
-      }
-      await yieldToHost();
+      // With --realtime an idle guest sleeps here until its next timer or a key on stdin.
+      const ms = pacer ? pacer.wait(now) : 0;
+      if (ms > 0) await sleeper.sleep(ms);
+      else await yieldToHost();
+      pacer?.resume(performance.now());
     }
   } finally {
     flushOut();

@@ -249,22 +249,26 @@ async function startCommand(
 ): Promise<string | undefined> {
   const same = (a: string) => a.toLowerCase() === name.toLowerCase();
   const opk = opks.find((a) => same(a.name));
-  try {
-    if (opk) {
-      const info = await readOpk(opk.data, { name: opk.name });
-      const exec = info.usable[0]?.exec;
-      if (!exec) throw new Error(info.verdict);
-      note(`preset: starts ${opk.name} at the first shell prompt`);
-      return launchCommand({ kind: 'opk', guestPath: `/media/sdb/apps/${opk.name}`, exec });
+  if (opk) {
+    let info;
+    try {
+      info = await readOpk(opk.data, { name: opk.name });
+    } catch (e) {
+      note(`preset: ${name} cannot be started: ${(e as Error).message.split('\n')[0]}`);
+      return undefined;
     }
-    const dge = dges.find(same);
-    if (dge) {
-      note(`preset: starts ${dge} at the first shell prompt`);
-      return launchCommand({ kind: 'dge', guestPath: `/boot/local/apps/${dge}` });
+    const exec = info.usable[0]?.exec;
+    if (!exec) {
+      note(`preset: ${name} cannot be started: ${info.verdict}`);
+      return undefined;
     }
-  } catch (e) {
-    note(`preset: ${name} cannot be started: ${(e as Error).message.split('\n')[0]}`);
-    return undefined;
+    note(`preset: starts ${opk.name} at the first shell prompt`);
+    return launchCommand({ kind: 'opk', guestPath: `/media/sdb/apps/${opk.name}`, exec });
+  }
+  const dge = dges.find(same);
+  if (dge) {
+    note(`preset: starts ${dge} at the first shell prompt`);
+    return launchCommand({ kind: 'dge', guestPath: `/boot/local/apps/${dge}` });
   }
   note(`preset: starts ${name}, but no app of that name is in the preset or the built-in guest`);
   return undefined;

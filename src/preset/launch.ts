@@ -52,10 +52,16 @@ export function launchCommand(app: LaunchTarget): string {
 }
 
 /**
- * Whether the serial output so far ends with a root shell's prompt (`# `), maybe followed by the
- * cursor-position query (ESC [ 6 n) busybox's line editor sends after it: the moment to type a
- * preset's start command.
+ * Watches serial output for a root shell's prompt (`# ` at the end of what was printed, maybe
+ * followed by the cursor-position query, ESC [ 6 n, busybox's line editor sends after it): the
+ * moment to type a preset's start command.
  */
-export function endsWithShellPrompt(tail: string): boolean {
-  return /# (?:\x1b\[[0-9;]*[A-Za-z])*$/.test(tail);
+export class ShellPromptWatch {
+  private tail = '';
+
+  /** Adds printed text; true when the output now ends with a prompt. */
+  sees(text: string): boolean {
+    this.tail = (this.tail + text).slice(-64);
+    return /# (?:\x1b\[[0-9;]*[A-Za-z])*$/.test(this.tail);
+  }
 }

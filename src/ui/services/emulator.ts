@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { type Button, buttonKey } from '../input/buttons';
 import { applyStatus, useMachine } from '../state/machine-store';
 import type { Preset } from '../../preset';
-import { endsWithShellPrompt, launchCommand } from '../../preset/launch';
+import { ShellPromptWatch, launchCommand } from '../../preset/launch';
 import type { AppInfo, DroppedFile, WorkerApi, WorkerCallbacks } from '../worker/protocol';
 import { ScreenReceiver } from './screen-receiver';
 
@@ -151,7 +151,7 @@ export class Emulator {
 
   /** The preset's app, launched once the serial shell first shows its prompt. */
   private pendingStart: string | undefined;
-  private serialTail = '';
+  private readonly promptWatch = new ShellPromptWatch();
 
   private async startPresetApp(name: string): Promise<void> {
     await this.refreshApps();
@@ -162,8 +162,7 @@ export class Emulator {
 
   private serial(bytes: Uint8Array): void {
     if (this.pendingStart) {
-      this.serialTail = (this.serialTail + String.fromCharCode(...bytes.subarray(-64))).slice(-64);
-      if (endsWithShellPrompt(this.serialTail)) {
+      if (this.promptWatch.sees(String.fromCharCode(...bytes.subarray(-64)))) {
         const name = this.pendingStart;
         this.pendingStart = undefined;
         // After the prompt busybox asks the terminal where its cursor is; a line sent before the

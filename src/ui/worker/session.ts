@@ -204,8 +204,7 @@ export class Session {
         if (lastFrame !== now) this.screen.update(m.refreshDisplay());
         lastFrame = now;
         await this.sleeper.sleep(ms);
-      }
-      else await yieldTask();
+      } else await yieldTask();
     }
   }
 

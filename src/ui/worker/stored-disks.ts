@@ -36,8 +36,6 @@ const zeroBase = (sectors: number, label: string): DiskBase => ({ identity: 'zer
 export class StoredDisks {
   hda!: IdbDisk;
   hdb: IdbDisk | undefined;
-  /** Kept in IndexedDB (false: in this tab's memory only, the browser has no IndexedDB for us). */
-  persistent = true;
 
   private readonly bootId: string;
   private readonly appsId: string;
@@ -67,7 +65,6 @@ export class StoredDisks {
       opts.report(`this browser gives the page no storage (${store.reason}): the disks live in this tab only and a reload starts over; Export keeps them`);
     }
     const disks = new StoredDisks(store.store, opts.suffix ?? '', base, opts.report, opts.onDirty ?? (() => {}));
-    disks.persistent = store.persistent;
     // A preset's second disk is stored the first time; after that the guest's writes to it are kept.
     if (opts.appsImage && !(await disks.store.info(disks.appsId))) await disks.store.importImage(disks.appsId, opts.appsImage, { label: 'apps' });
     await disks.openAll();
@@ -153,6 +150,11 @@ export class StoredDisks {
     await store.delete(APPS_DISK_ID + suffix);
   }
 
+  /** Kept in IndexedDB (false: in this tab's memory only, the browser has no IndexedDB for us). */
+  get persistent(): boolean {
+    return !(this.store.db instanceof MemoryChunkDb);
+  }
+
   static isBaseChanged(e: unknown): boolean {
     return e instanceof IdbDiskError && e.code === 'BASE_CHANGED';
   }
@@ -168,10 +170,11 @@ async function openStore(): Promise<{ store: IdbDiskStore; persistent: true } | 
   if (typeof indexedDB !== 'undefined') {
     try {
       const store = new IdbDiskStore({ dbName: DB_NAME });
-      await Promise.race([
-        store.list(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${OPEN_TIMEOUT_MS / 1000} s`)), OPEN_TIMEOUT_MS)),
-      ]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stuck = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${OPEN_TIMEOUT_MS / 1000} s`)), OPEN_TIMEOUT_MS);
+      });
+      await Promise.race([store.list(), stuck]).finally(() => clearTimeout(timer));
       return { store, persistent: true };
     } catch (e) {
       reason = `IndexedDB fails: ${(e as Error)?.message?.split('\n')[0] || String(e)}`;
