@@ -972,6 +972,54 @@ describe('TLB refills served inside a translated block', () => {
   });
 });
 
+describe('a block translated in one mode and reached in the other', () => {
+  // Blocks take the software-TLB tables of the mode they were translated in as constants. Code
+  // at a user address run first in kernel mode (KSU = 0 may execute useg), then in user mode,
+  // must use the user tables the second time: there a KSEG0 load raises an address error.
+  const USER = 0x00400000, USER_PA = 0x00200000;
+  const DATA_VA = 0x10000000, DATA_PA = 0x00300000;
+  const KDATA = 0x80000000 + DATA_PA + 0x100;
+
+  it('gives the interpreter\'s results in both modes, the user-mode fault included', () => {
+    const pair = new JitPair({ threshold: 1, chain: true });
+    pair.load(VEC_REFILL, linuxRefillHandler(VEC_REFILL));
+    for (const h of pair.both) {
+      const tables = new PageTables((pa) => h.read32(pa), (pa, v) => h.write32(pa, v));
+      tables.map(USER, USER_PA, 2);
+      tables.map(DATA_VA, DATA_PA, 2);
+    }
+    const u = new Asm(USER);
+    u.emit(li(S0, DATA_VA), li(S1, 40));
+    u.label('loop').emit(lw(T0, 0, S0), addiu(T0, T0, 3), sw(T0, 0, S0));
+    u.label('probe').emit(lw(T1, 0, S3), addu(V1, V1, T1), addiu(S1, S1, -1));
+    u.br('loop', (o) => bgtz(S1, o)).emit(addiu(V0, V0, 1));
+    u.emit(halt());
+    const code = u.assemble();
+    pair.load(0x80000000 + USER_PA, code);
+    pair.load(KDATA, [5]);
+    const endAt = USER + 4 * (code.length - 2);
+    for (const h of pair.both) {
+      h.cpu.entryHi = 7; // ASID 7
+      h.setReg(S3, KDATA); // kernel mode may read KSEG0
+      h.start(USER);
+    }
+    pair.run(5000);
+    expect(h32(pair.ref.pc), 'reference done (kernel mode)').toBe(h32(endAt));
+    expect(pair.differences(), 'kernel mode: JIT vs interpreter').toEqual([]);
+    expect(pair.jit.reg(V1), 'the KSEG0 word, 40 times').toBe(200);
+    expect(pair.translated, 'translated in kernel mode').toBeGreaterThan(0);
+    for (const h of pair.both) {
+      h.cpu.setStatus(ST_UM);
+      h.start(USER);
+    }
+    pair.run(5000); // the same code in user mode: the probe must fault
+    expect(pair.differences(), 'user mode: JIT vs interpreter').toEqual([]);
+    expect(h32(word(pair, REC_GENERAL)), 'EPC').toBe(h32(u.addr('probe')));
+    expect((word(pair, REC_GENERAL + 4) >>> 2) & 31, 'ExcCode').toBe(EXC.AdEL);
+    expect(word(pair, 0x80000000 + DATA_PA), 'stores: 40 in kernel mode, 1 before the fault').toBe(41 * 3);
+  });
+});
+
 describe('FPU instructions inside translated blocks', () => {
   const f32 = (x: number): number => {
     const dv = new DataView(new ArrayBuffer(4));

@@ -75,8 +75,9 @@ export class Cpu {
   tracer: CpuTracer | null = null;
 
   // Software TLB tables for the current mode.
-  private rmap: Int32Array;
-  private wmap: Int32Array;
+  /** The software-TLB tables of the current mode (the kernel's or the user's). */
+  rmap: Int32Array;
+  wmap: Int32Array;
   private readonly ram32: Int32Array;
   private readonly ram16: Uint16Array;
   private readonly ram8: Uint8Array;
@@ -112,7 +113,7 @@ export class Cpu {
   setJit(enabled: boolean): void {
     if (enabled && !this.jit) {
       const mmu = this.mmu;
-      this.jit = new Jit(this.ram32, this.ram16, this.ram8, this.clock, (off) => mmu.protect(off), (off) => mmu.unprotect(off));
+      this.jit = new Jit(this.ram32, this.ram16, this.ram8, this.clock, (off) => mmu.protect(off), (off) => mmu.unprotect(off), this);
       mmu.codePage = this.jit.codePage;
     } else if (!enabled && this.jit) {
       const pages = this.jit.codePage;

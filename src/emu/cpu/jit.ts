@@ -51,6 +51,9 @@ export interface JitHost {
   cause: number;
   epc: number;
   readonly intPending: boolean;
+  /** The software-TLB tables of the current mode (see Mmu). */
+  readonly rmap: Int32Array;
+  readonly wmap: Int32Array;
   ebase: number;
   hwrEna: number;
   fpuUsableOrRaise(): boolean;
@@ -104,7 +107,7 @@ class Exits {
     if (!this.chain) return `cpu.pc = ${t}; return c0 + ${n};`;
     if ((target | 0) === this.start) {
       this.loops = true;
-      return `c0 += ${n}; if (c0 < until && !cpu.intPending) continue; cpu.pc = ${t}; return c0;`;
+      return `c0 += ${n}; if (c0 < until && cpu.intPending !== true) continue; cpu.pc = ${t}; return c0;`;
     }
     if (((target ^ this.start) >>> 12) !== 0) return `cpu.pc = ${t}; return c0 + ${n};`;
     return `return CH(cpu, r, rmap, wmap, depth, until, c0 + ${n}, ${t}, L, ${this.slots++}, ${this.pageIndex});`;
@@ -182,6 +185,8 @@ export class Jit {
     private readonly clock: Clock,
     private readonly protect: (pageOffset: number) => void,
     private readonly unprotect: (pageOffset: number) => void,
+    /** The CPU whose blocks these are: its object and register file are constants in them. */
+    private readonly host: JitHost,
   ) {
     const pageCount = ram32.length >> 10;
     this.pages = new Array(pageCount);
@@ -265,15 +270,22 @@ export class Jit {
     return t;
   };
 
-  /** Leave for `target` in the same page at time `t`: call its block directly (see Exits). */
+  /**
+   * Leave for `target` in the same page at time `t`: call its block directly (see Exits). V8
+   * inlines this into every block that chains, so it stays small: the link slot, else a plain
+   * look in the page's table (a target not translated yet is looked for again next time).
+   */
   private readonly chainTo = (
     cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array, depth: number, until: number,
-    t: number, target: number, L: (BlockFn | null | false)[], i: number, pageIndex: number,
+    t: number, target: number, L: (BlockFn | null)[], i: number, pageIndex: number,
   ): number => {
-    if (t < until && depth < MAX_CHAIN && !cpu.intPending) {
+    if (t < until && depth < MAX_CHAIN && cpu.intPending !== true) {
       let f = L[i];
-      if (f === null) f = L[i] = this.linkTo(pageIndex, target);
-      if (f !== false && f !== null) {
+      if (f === null) {
+        const b = this.pages[pageIndex]?.[(target & 0xfff) >> 2];
+        if (b !== undefined && b.vpc === target) f = L[i] = b.fn;
+      }
+      if (f !== null) {
         this.clock.cycles = t;
         return f(cpu, r, rmap, wmap, depth + 1, until);
       }
@@ -281,18 +293,6 @@ export class Jit {
     cpu.pc = target;
     return t;
   };
-
-  /**
-   * For a link slot of a block in RAM page `pageIndex`: the function of the block at `pc` in the
-   * same page, null while there is none yet, false when the instruction there can never start
-   * one.
-   */
-  linkTo(pageIndex: number, pc: number): BlockFn | null | false {
-    const b = this.pages[pageIndex]?.[(pc & 0xfff) >> 2];
-    if (b !== undefined && b.vpc === pc) return b.fn;
-    const insn = this.ram32[((pageIndex << 12) | (pc & 0xfff)) >> 2];
-    return branchKind(insn) === null && emit(insn, pc, 0, false) === null ? false : null;
-  }
 
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
   invalidatePage(pageIndex: number): void {
@@ -368,13 +368,21 @@ export class Jit {
     if (!ended) body.push(exits.to(vpc, k));
     const links = exits.slots > 0 ? `const L = [${'null, '.repeat(exits.slots)}];\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
-    const src = `${links}return (function block_${(pc >>> 0).toString(16)}(cpu, r, rmap, wmap, depth, until) {\nlet c0 = clk.cycles;\n${code}\n});`;
+    // cpu, r and the mode's software-TLB tables come from the enclosing scope, not from the
+    // parameters: as constants there, V8 drops their map and bounds checks (r[5] needs none on
+    // a known 32-entry array, rmap[a >>> 12] none on a 2^20-entry one), which makes the machine
+    // code of a block markedly smaller. A block runs in the mode it was translated in (kernel
+    // code never runs in user mode, nor user code in kernel mode, on Linux); in the other mode
+    // it hands its first instruction to the interpreter.
+    const src = `${links}return (function block_${(pc >>> 0).toString(16)}(cpu_, r_, rmap_, wmap_, depth, until) {\n` +
+      `if (rmap_ !== rmap) { cpu.pc = ${lit(pc)}; return clk.cycles; }\nlet c0 = clk.cycles;\n${code}\n});`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
-    const make = new Function('ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'CH', src) as (
+    const make = new Function('cpu', 'r', 'rmap', 'wmap', 'ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'CH', src) as (
       ...deps: unknown[]
     ) => BlockFn;
-    const fn = make(this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned, this.slowLoad, this.slowStore, this.raiseAt, this.chainTo);
+    const host = this.host;
+    const fn = make(host, host.gpr, host.rmap, host.wmap, this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned, this.slowLoad, this.slowStore, this.raiseAt, this.chainTo);
     const block: Block = { vpc: pc, fn };
     const pageIndex = phys >>> 12;
     let page = this.pages[pageIndex];
@@ -684,7 +692,7 @@ cpu.storeSlow((a + 4) | 0, 4, cpu.fpu.getDoubleHi(${rt})); if (cpu.excRaised) re
     // Loads: fast path through the software TLB, else the interpreter's slow path.
     case 0x20: case 0x24: case 0x21: case 0x25: case 0x23: case 0x30: {
       const size = op === 0x20 || op === 0x24 ? 1 : op === 0x21 || op === 0x25 ? 2 : 4;
-      const fast = size === 1 ? 'ram8[e - 1 + (a & 0xfff)]' : size === 2 ? 'ram16[(e + (a & 0xfff)) >> 1]' : 'ram32[(e + (a & 0xfff)) >> 2]';
+      const fast = size === 1 ? 'ram8[(e - 1 + (a & 0xfff)) | 0]' : size === 2 ? 'ram16[(e + (a & 0xfff)) >> 1]' : 'ram32[(e + (a & 0xfff)) >> 2]';
       const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
       const value = op === 0x20 ? `(${fast} << 24) >> 24` : op === 0x21 ? `(${fast} << 16) >> 16` : fast;
       const kind = op === 0x20 ? 0 : op === 0x24 ? 1 : op === 0x21 ? 2 : op === 0x25 ? 3 : 4;
@@ -703,7 +711,7 @@ ${merge} }`;
     }
     case 0x28: case 0x29: case 0x2b: {
       const size = op === 0x28 ? 1 : op === 0x29 ? 2 : 4;
-      const fast = size === 1 ? `ram8[e - 1 + (a & 0xfff)] = ${R(rt)}` : size === 2 ? `ram16[(e + (a & 0xfff)) >> 1] = ${R(rt)}` : `ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}`;
+      const fast = size === 1 ? `ram8[(e - 1 + (a & 0xfff)) | 0] = ${R(rt)}` : size === 2 ? `ram16[(e + (a & 0xfff)) >> 1] = ${R(rt)}` : `ram32[(e + (a & 0xfff)) >> 2] = ${R(rt)}`;
       const align = size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
       return `{ const a = ${addr}; const e = wmap[a >>> 12];
 if (e > 0${align}) ${fast}; else ${storeSlow(R(rt), size)} }`;
