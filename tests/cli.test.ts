@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/fat-tools';
 import { GUEST_DIR } from './helpers/guest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const tmp = mkdtempSync(join(tmpdir(), 'odtab-cli-'));
+const tmp = tempDir('cli');
 
 function odtab(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/odtab.mjs'), ...args], {

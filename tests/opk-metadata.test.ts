@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, encode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OpkError, desktopPlatform, parseDesktopEntry, readOpk } from '../src/storage/opk';
+import { tempDir } from './helpers/fat-tools';
 import { HAVE_MKSQUASHFS, NEEDS_MKSQUASHFS, mksquashfs } from './helpers/squashfs-tools';
 
 let work: string;
@@ -38,7 +38,7 @@ Name=not this one
 
 beforeAll(() => {
   if (!HAVE_MKSQUASHFS) return;
-  work = mkdtempSync(join(tmpdir(), 'odtab-opk-'));
+  work = tempDir('opk');
   const px = new Uint8Array(32 * 32 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) & 0xff));
   icon = encode({ width: 32, height: 32, data: px, channels: 4, depth: 8 });
 });

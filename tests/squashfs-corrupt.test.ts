@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Squashfs, SquashfsError, lz4DecodeBlock, lzo1xDecode, sniffSquashfs } from '../src/storage/squashfs';
+import { tempDir } from './helpers/fat-tools';
 import { HAVE_MKSQUASHFS, NEEDS_MKSQUASHFS, mksquashfs, randomBytes, textBytes } from './helpers/squashfs-tools';
 import { xorshift32 } from './helpers/xorshift';
 
@@ -11,7 +11,7 @@ let work: string;
 
 beforeAll(() => {
   if (!HAVE_MKSQUASHFS) return;
-  work = mkdtempSync(join(tmpdir(), 'odtab-sqcorrupt-'));
+  work = tempDir('sqcorrupt');
   tree = join(work, 'tree');
   mkdirSync(join(tree, 'd/e'), { recursive: true });
   writeFileSync(join(tree, 'small'), 'small file\n');

@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Squashfs, SquashfsError, blobSource } from '../src/storage/squashfs';
+import { tempDir } from './helpers/fat-tools';
 import { HAVE_MKSQUASHFS, NEEDS_MKSQUASHFS, mksquashfs, randomBytes, readTree, textBytes } from './helpers/squashfs-tools';
 
 const BLOCK = 4096;
@@ -48,7 +48,7 @@ function makeTree(root: string): void {
 
 beforeAll(() => {
   if (!HAVE_MKSQUASHFS) return;
-  work = mkdtempSync(join(tmpdir(), 'odtab-squashfs-'));
+  work = tempDir('squashfs');
   src = join(work, 'tree');
   makeTree(src);
 });

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { composeBootDisk } from '../src/storage/boot-disk';
@@ -9,8 +8,9 @@ import { MemoryDisk } from '../src/storage/memory-disk';
 import type { SyncDisk } from '../src/storage/sync-disk';
 import { applyDrops, checkDrop } from '../src/ui/drops/apply';
 import { type DropItem, classifyFile } from '../src/ui/drops/classify';
+import { tempDir } from './helpers/fat-tools';
 
-const dir = mkdtempSync(join(tmpdir(), 'odtab-ui-drops-'));
+const dir = tempDir('ui-drops');
 const bytes = (s: string) => new TextEncoder().encode(s);
 
 /** A MIPS (or other) ELF header: enough for the classifier, which reads class, data and machine. */

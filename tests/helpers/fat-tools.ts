@@ -4,9 +4,10 @@
  * them are skipped with a message naming what is missing (CI installs both, see .ci/run).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { FatVolume } from '../../src/storage/fat';
 
 const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin', '/usr/bin', '/bin'];
@@ -45,8 +46,17 @@ export function run(cmd: string, args: string[], opts: { allowFail?: boolean; in
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+const tempDirs: string[] = [];
+// Each test file loads this module afresh: its directories go when the file's tests are done.
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory under the system's temporary directory, removed after the file's tests. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `odtab-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `odtab-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A sparse file of `bytes` formatted by mkfs.vfat with `args`. */
