@@ -13,17 +13,20 @@ export function lz4DecodeBlock(src: Uint8Array, maxOut: number): Uint8Array {
   const fail = (why: string): never => {
     throw new Error(`lz4: ${why} (input byte ${ip})`);
   };
+  // A nibble of 15 is continued by bytes added to it, up to the first that is not 255.
+  const extend = (n: number, what: string): number => {
+    let b: number;
+    do {
+      if (ip >= end) fail(`${what} length runs past the input`);
+      b = src[ip++];
+      n += b;
+    } while (b === 255);
+    return n;
+  };
   while (ip < end) {
     const token = src[ip++];
     let lit = token >>> 4;
-    if (lit === 15) {
-      let b: number;
-      do {
-        if (ip >= end) fail('literal length runs past the input');
-        b = src[ip++];
-        lit += b;
-      } while (b === 255);
-    }
+    if (lit === 15) lit = extend(lit, 'literal');
     if (ip + lit > end) fail('literals run past the input');
     if (op + lit > maxOut) fail('output larger than expected');
     out.set(src.subarray(ip, ip + lit), op);
@@ -35,14 +38,7 @@ export function lz4DecodeBlock(src: Uint8Array, maxOut: number): Uint8Array {
     ip += 2;
     if (offset === 0 || offset > op) fail(`match offset ${offset} points before the output`);
     let len = (token & 15) + 4;
-    if ((token & 15) === 15) {
-      let b: number;
-      do {
-        if (ip >= end) fail('match length runs past the input');
-        b = src[ip++];
-        len += b;
-      } while (b === 255);
-    }
+    if ((token & 15) === 15) len = extend(len, 'match');
     if (op + len > maxOut) fail('output larger than expected');
     // Byte by byte: the match may overlap what it produces (offset < length repeats a pattern).
     let from = op - offset;
