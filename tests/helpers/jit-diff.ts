@@ -157,9 +157,9 @@ export function spyBlocks(h: CpuHarness): BlockRun[] {
     const b = lookup(phys, pc);
     if (b !== undefined && !wrapped.has(b)) {
       const fn = b.fn;
-      b.fn = (c, r, rmap, wmap, depth, until) => {
+      b.fn = (rmap, depth, until) => {
         const from = h.clock.cycles;
-        const end = fn(c, r, rmap, wmap, depth, until);
+        const end = fn(rmap, depth, until);
         log.push({ start: b.vpc >>> 0, insns: end - from, exc: cpu.excRaised, pcAfter: cpu.pc >>> 0 });
         return end;
       };

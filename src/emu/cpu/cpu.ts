@@ -74,7 +74,6 @@ export class Cpu {
   idleCycles = 0;
   tracer: CpuTracer | null = null;
 
-  // Software TLB tables for the current mode.
   /** The software-TLB tables of the current mode (the kernel's or the user's). */
   rmap: Int32Array;
   wmap: Int32Array;
@@ -345,7 +344,7 @@ export class Cpu {
     const block = be > 0 ? this.jit!.lookup(be - 1 + (vector & 0xfff), vector) : undefined;
     if (block === undefined) return -1; // the dispatcher runs the handler
     const clock = this.clock;
-    const end = block.fn(this, this.gpr, this.rmap, this.wmap, 0, clock.nextDeadline);
+    const end = block.fn(this.rmap, 0, clock.nextDeadline);
     clock.cycles = end;
     // Leave the block, at the handler's end, when it went elsewhere (a nested exception) or when
     // the entry it replaced mapped this code: then the fetch after ERET misses in its turn.
@@ -613,9 +612,7 @@ export class Cpu {
    */
   run(limit: number): void {
     const clock = this.clock;
-    const r = this.gpr;
     let rmap = this.rmap;
-    let wmap = this.wmap;
     let pc = this.pc;
     let npc = this.npc;
     let delay = this.delay;
@@ -642,7 +639,6 @@ export class Cpu {
           delay = false;
           entry = true;
           rmap = this.rmap;
-          wmap = this.wmap;
         }
         if (now >= limit || this.stopRequested) break;
         deadline = clock.nextDeadline < limit ? clock.nextDeadline : limit;
@@ -663,7 +659,7 @@ export class Cpu {
             clock.cycles = now;
             this.excRaised = false;
             jit!.codeWritten = false;
-            const end = fn(this, r, rmap, wmap, 0, deadline);
+            const end = fn(rmap, 0, deadline);
             // A block that ran nothing hands the instruction to the interpreter (never loop on it).
             if (end === now) entry = false;
             now = end;
@@ -672,7 +668,6 @@ export class Cpu {
             // Blocks flag exceptions, ERET and CP0 writes that can change mode or interrupts.
             if (this.excRaised) {
               rmap = this.rmap;
-              wmap = this.wmap;
               deadline = now;
             }
             continue;
@@ -696,7 +691,6 @@ export class Cpu {
             npc = this.npc;
             delay = false;
             rmap = this.rmap;
-            wmap = this.wmap;
             deadline = now;
             continue;
           }
@@ -716,7 +710,6 @@ export class Cpu {
       npc = this.npc;
       delay = this.delay;
       rmap = this.rmap;
-      wmap = this.wmap;
       entry = true;
       deadline = now; // serve devices before going on: the stretch may have touched them
     }

@@ -74,7 +74,7 @@ export interface JitHost {
  * its last retired instruction (more than one cycle per instruction when a TLB refill was served
  * in place), with cpu.pc/npc set to where execution goes on.
  */
-export type BlockFn = (cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array, depth: number, until: number) => number;
+export type BlockFn = (rmap: Int32Array, depth: number, until: number) => number;
 
 export interface Block {
   vpc: number;
@@ -110,7 +110,7 @@ class Exits {
       return `c0 += ${n}; if (c0 < until && cpu.intPending !== true) continue; cpu.pc = ${t}; return c0;`;
     }
     if (((target ^ this.start) >>> 12) !== 0) return `cpu.pc = ${t}; return c0 + ${n};`;
-    return `return CH(cpu, r, rmap, wmap, depth, until, c0 + ${n}, ${t}, L, ${this.slots++}, ${this.pageIndex});`;
+    return `return CH(rmap, depth, until, c0 + ${n}, ${t}, L, ${this.slots++}, ${this.pageIndex});`;
   }
 }
 
@@ -276,9 +276,10 @@ export class Jit {
    * look in the page's table (a target not translated yet is looked for again next time).
    */
   private readonly chainTo = (
-    cpu: JitHost, r: Int32Array, rmap: Int32Array, wmap: Int32Array, depth: number, until: number,
+    rmap: Int32Array, depth: number, until: number,
     t: number, target: number, L: (BlockFn | null)[], i: number, pageIndex: number,
   ): number => {
+    const cpu = this.host;
     if (t < until && depth < MAX_CHAIN && cpu.intPending !== true) {
       let f = L[i];
       if (f === null) {
@@ -287,7 +288,7 @@ export class Jit {
       }
       if (f !== null) {
         this.clock.cycles = t;
-        return f(cpu, r, rmap, wmap, depth + 1, until);
+        return f(rmap, depth + 1, until);
       }
     }
     cpu.pc = target;
@@ -368,13 +369,13 @@ export class Jit {
     if (!ended) body.push(exits.to(vpc, k));
     const links = exits.slots > 0 ? `const L = [${'null, '.repeat(exits.slots)}];\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
-    // cpu, r and the mode's software-TLB tables come from the enclosing scope, not from the
-    // parameters: as constants there, V8 drops their map and bounds checks (r[5] needs none on
-    // a known 32-entry array, rmap[a >>> 12] none on a 2^20-entry one), which makes the machine
-    // code of a block markedly smaller. A block runs in the mode it was translated in (kernel
-    // code never runs in user mode, nor user code in kernel mode, on Linux); in the other mode
-    // it hands its first instruction to the interpreter.
-    const src = `${links}return (function block_${(pc >>> 0).toString(16)}(cpu_, r_, rmap_, wmap_, depth, until) {\n` +
+    // cpu, r and the mode's software-TLB tables are constants of the enclosing scope: as such,
+    // V8 drops their map and bounds checks (r[5] needs none on a known 32-entry array,
+    // rmap[a >>> 12] none on a 2^20-entry one), which makes a block's machine code markedly
+    // smaller. A block runs in the mode it was translated in (kernel code never runs in user
+    // mode, nor user code in kernel mode, on Linux): the caller passes the current mode's rmap,
+    // and in the other mode the block hands its first instruction to the interpreter.
+    const src = `${links}return (function block_${(pc >>> 0).toString(16)}(rmap_, depth, until) {\n` +
       `if (rmap_ !== rmap) { cpu.pc = ${lit(pc)}; return clk.cycles; }\nlet c0 = clk.cycles;\n${code}\n});`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
