@@ -367,7 +367,9 @@ export class Jit {
     }
     if (k === 0) return undefined;
     if (!ended) body.push(exits.to(vpc, k));
-    const links = exits.slots > 0 ? `const L = [${'null, '.repeat(exits.slots)}];\n` : '';
+    // Not an array literal: V8 gives a literal of constants copy-on-write elements, and the
+    // first link stored would copy them and throw the block's optimized code away.
+    const links = exits.slots > 0 ? `const L = new Array(${exits.slots}).fill(null);\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
     // cpu, r and the mode's software-TLB tables are constants of the enclosing scope: as such,
     // V8 drops their map and bounds checks (r[5] needs none on a known 32-entry array,
