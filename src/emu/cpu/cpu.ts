@@ -70,8 +70,13 @@ export class Cpu {
   stopRequested = false;
   /** The last WAIT found nothing to wake it before the run limit: the guest is idle. */
   idle = false;
-  /** Cycles skipped by WAIT; instructions retired = clock cycles - idleCycles. */
-  idleCycles = 0;
+  /**
+   * Cycles skipped by WAIT; instructions retired = clock cycles - idleCycles. It starts as -0,
+   * a heap number, so V8 stores the field as a double from the start: starting from the small
+   * integer 0, the first WAIT (often at the first shell prompt) changed the CPU object's shape,
+   * and every optimized function that uses the CPU was thrown away and compiled again.
+   */
+  idleCycles = -0;
   tracer: CpuTracer | null = null;
 
   /** The software-TLB tables of the current mode (the kernel's or the user's). */
