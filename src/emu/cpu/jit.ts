@@ -110,7 +110,15 @@ class Exits {
       return `c0 += ${n}; if (c0 < until && cpu.intPending !== true) continue; cpu.pc = ${t}; return c0;`;
     }
     if (((target ^ this.start) >>> 12) !== 0) return `cpu.pc = ${t}; return c0 + ${n};`;
-    return `return CH(rmap, depth, until, c0 + ${n}, ${t}, L, ${this.slots++}, ${this.pageIndex});`;
+    // The call is written out in each block, not made by a helper all blocks share: then each
+    // call site has one target, which V8 calls directly (or inlines) instead of through its
+    // generic call path. The link slot is a variable of the block's closure (an array literal
+    // of nulls would have copy-on-write elements, and the first link stored would throw the
+    // block's optimized code away).
+    const L = `L${this.slots++}`;
+    return `{ const t = c0 + ${n}; if (t < until && depth < ${MAX_CHAIN} && cpu.intPending !== true) {
+if (${L} === null) ${L} = LK(${t}, ${this.pageIndex}); if (${L} !== null) { clk.cycles = t; return ${L}(rmap, depth + 1, until); } }
+cpu.pc = ${t}; return t; }`;
   }
 }
 
@@ -270,29 +278,10 @@ export class Jit {
     return t;
   };
 
-  /**
-   * Leave for `target` in the same page at time `t`: call its block directly (see Exits). V8
-   * inlines this into every block that chains, so it stays small: the link slot, else a plain
-   * look in the page's table (a target not translated yet is looked for again next time).
-   */
-  private readonly chainTo = (
-    rmap: Int32Array, depth: number, until: number,
-    t: number, target: number, L: (BlockFn | null)[], i: number, pageIndex: number,
-  ): number => {
-    const cpu = this.host;
-    if (t < until && depth < MAX_CHAIN && cpu.intPending !== true) {
-      let f = L[i];
-      if (f === null) {
-        const b = this.pages[pageIndex]?.[(target & 0xfff) >> 2];
-        if (b !== undefined && b.vpc === target) f = L[i] = b.fn;
-      }
-      if (f !== null) {
-        this.clock.cycles = t;
-        return f(rmap, depth + 1, until);
-      }
-    }
-    cpu.pc = target;
-    return t;
+  /** The function of the block at `target` in page `pageIndex`, or null while it has none. */
+  private readonly linkTo = (target: number, pageIndex: number): BlockFn | null => {
+    const b = this.pages[pageIndex]?.[(target & 0xfff) >> 2];
+    return b !== undefined && b.vpc === target ? b.fn : null;
   };
 
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
@@ -367,9 +356,7 @@ export class Jit {
     }
     if (k === 0) return undefined;
     if (!ended) body.push(exits.to(vpc, k));
-    // Not an array literal: V8 gives a literal of constants copy-on-write elements, and the
-    // first link stored would copy them and throw the block's optimized code away.
-    const links = exits.slots > 0 ? `const L = new Array(${exits.slots}).fill(null);\n` : '';
+    const links = exits.slots > 0 ? `let ${Array.from({ length: exits.slots }, (_, i) => `L${i} = null`).join(', ')};\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
     // cpu, r and the mode's software-TLB tables are constants of the enclosing scope: as such,
     // V8 drops their map and bounds checks (r[5] needs none on a known 32-entry array,
@@ -381,11 +368,11 @@ export class Jit {
       `if (rmap_ !== rmap) { cpu.pc = ${lit(pc)}; return clk.cycles; }\nlet c0 = clk.cycles;\n${code}\n});`;
     if (this.codeSize > CODE_BUDGET) this.flushAll();
     this.codeSize += src.length;
-    const make = new Function('cpu', 'r', 'rmap', 'wmap', 'ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'CH', src) as (
+    const make = new Function('cpu', 'r', 'rmap', 'wmap', 'ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'LK', src) as (
       ...deps: unknown[]
     ) => BlockFn;
     const host = this.host;
-    const fn = make(host, host.gpr, host.rmap, host.wmap, this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned, this.slowLoad, this.slowStore, this.raiseAt, this.chainTo);
+    const fn = make(host, host.gpr, host.rmap, host.wmap, this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned, this.slowLoad, this.slowStore, this.raiseAt, this.linkTo);
     const block: Block = { vpc: pc, fn };
     const pageIndex = phys >>> 12;
     let page = this.pages[pageIndex];
