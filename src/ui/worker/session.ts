@@ -46,9 +46,12 @@ export class Session {
   private lastStatusInstructions = 0;
   /** The loop's sleep, which input ends early: it should not wait for the guest's next tick. */
   private readonly sleeper = new WakeableSleep();
+  /** The kernel the page loaded (a dropped kernel replaces it until "Reset disks"). */
+  private readonly loadedKernel: { kernel: Uint8Array; kernelName: string };
 
   constructor(private readonly images: SessionImages, private readonly cb: WorkerCallbacks, sharedScreen: boolean) {
     this.screen = new ScreenLink(sharedScreen, (s) => cb.screen(s), (f) => cb.frame(f));
+    this.loadedKernel = { kernel: images.kernel, kernelName: images.kernelName };
   }
 
   /** Power on: a fresh board booting the images. Throws a one-line reason if they do not boot. */
@@ -94,11 +97,15 @@ export class Session {
     if (this.staged.length === 0) return;
     const items = this.staged;
     this.staged = [];
+    // The name goes with the kernel into the machine's messages (the last kernel dropped wins).
+    const droppedName = items.filter((i) => i.kind === 'kernel').pop()?.name;
     try {
       this.images.kernel = await this.images.disks.applyDrops(items, this.images.kernel);
+      if (droppedName !== undefined) this.images.kernelName = droppedName;
     } catch (e) {
       if (e instanceof NotStoredError) {
         this.images.kernel = e.kernel;
+        if (droppedName !== undefined) this.images.kernelName = droppedName;
         return this.cb.error(e.message);
       }
       // Nothing was written (each disk's writes are checked first): the disks stay as they were.
@@ -137,11 +144,16 @@ export class Session {
     await this.boot();
   }
 
-  /** Back to the built-in guest's disks (the machine is switched off first), then boot. */
+  /**
+   * Back to the built-in guest (the machine is switched off first): its disks, and the kernel
+   * the page loaded in place of any dropped one (which may be the one that does not boot).
+   */
   async resetDisks(): Promise<void> {
     await this.powerOff();
     this.staged = [];
     await this.images.disks.reset();
+    this.images.kernel = this.loadedKernel.kernel;
+    this.images.kernelName = this.loadedKernel.kernelName;
     await this.boot();
   }
 
