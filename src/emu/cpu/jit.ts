@@ -243,7 +243,8 @@ export class Jit {
   // virtual time once it has run.
 
   /** A load's slow path; kind 0 LB, 1 LBU, 2 LH, 3 LHU, 4 LW. Returns 0.5 (no int32) when it faulted. */
-  private readonly slowLoad = (cpu: JitHost, a: number, t: number, at: number, kind: number): number => {
+  private readonly slowLoad = (a: number, t: number, at: number, kind: number): number => {
+    const cpu = this.host;
     this.clock.cycles = t;
     cpu.excPc = at & ~1;
     cpu.excDelay = (at & 1) !== 0;
@@ -257,7 +258,8 @@ export class Jit {
    * translated code (then execution goes on at the next instruction, fetched anew; a store in a
    * delay slot cannot leave, and blocks never inline a jump with such a slot).
    */
-  private readonly slowStore = (cpu: JitHost, a: number, value: number, t: number, at: number, size: 1 | 2 | 4): number => {
+  private readonly slowStore = (a: number, value: number, t: number, at: number, size: 1 | 2 | 4): number => {
+    const cpu = this.host;
     this.clock.cycles = t;
     cpu.excPc = at & ~1;
     cpu.excDelay = (at & 1) !== 0;
@@ -271,7 +273,8 @@ export class Jit {
   };
 
   /** Raise exception `code` for the instruction at `at`; the block returns `t`. */
-  private readonly raiseAt = (cpu: JitHost, t: number, at: number, code: number): number => {
+  private readonly raiseAt = (t: number, at: number, code: number): number => {
+    const cpu = this.host;
     cpu.excPc = at & ~1;
     cpu.excDelay = (at & 1) !== 0;
     cpu.raiseFromJit(code);
@@ -502,7 +505,7 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
   const R = (n: number) => (n === 0 ? '0' : `r[${n}]`);
   // The instruction's address with the delay-slot flag in bit 0, for the slow-path helpers.
   const at = lit(pc | (d ? 1 : 0));
-  const exc = (code: number) => `return RX(cpu, c0 + ${k + 1}, ${at}, ${code});`;
+  const exc = (code: number) => `return RX(c0 + ${k + 1}, ${at}, ${code});`;
   const sync = `clk.cycles = c0 + ${k + 1}; cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d};`;
   // The load/store helpers may serve a TLB refill in place, running the handler: time moved on.
   const resync = `c0 = clk.cycles - ${k + 1};`;
@@ -513,10 +516,10 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
   const addr = `(${R(rs)} + ${simm}) | 0`;
   /** Slow path of a load of `kind` (see slowLoad) into register `n`. */
   const loadSlow = (n: number, kind: number) =>
-    `{ const v = LD(cpu, a, c0 + ${k + 1}, ${at}, ${kind}); if (v === 0.5) return clk.cycles; ${resync} ${set(n, 'v')} }`;
+    `{ const v = LD(a, c0 + ${k + 1}, ${at}, ${kind}); if (v === 0.5) return clk.cycles; ${resync} ${set(n, 'v')} }`;
   /** Slow path of a store of `size` bytes of `value`. */
   const storeSlow = (value: string, size: number) =>
-    `{ if (ST(cpu, a, ${value}, c0 + ${k + 1}, ${at}, ${size}) !== 0) return clk.cycles; ${resync} }`;
+    `{ if (ST(a, ${value}, c0 + ${k + 1}, ${at}, ${size}) !== 0) return clk.cycles; ${resync} }`;
 
   switch (op) {
     case 0x00: {
@@ -630,7 +633,7 @@ function emit(insn: number, pc: number, k: number, d: boolean): string | null {
       const x = `cpu.excPc = ${lit(pc)}; cpu.excDelay = ${d}; if (!cpu.fpuUsableOrRaise()) return c0 + ${k + 1};`;
       if (op === 0x31) {
         return `{ ${x} const a = ${addr}; const e = rmap[a >>> 12];
-if (e > 0 && (a & 3) === 0) cpu.fpu.setWord(${rt}, ram32[(e + (a & 0xfff)) >> 2]); else { const v = LD(cpu, a, c0 + ${k + 1}, ${at}, 4); if (v === 0.5) return clk.cycles; ${resync} cpu.fpu.setWord(${rt}, v); } }`;
+if (e > 0 && (a & 3) === 0) cpu.fpu.setWord(${rt}, ram32[(e + (a & 0xfff)) >> 2]); else { const v = LD(a, c0 + ${k + 1}, ${at}, 4); if (v === 0.5) return clk.cycles; ${resync} cpu.fpu.setWord(${rt}, v); } }`;
       }
       return `{ ${x} const a = ${addr}; const e = wmap[a >>> 12]; const v = cpu.fpu.getWord(${rt});
 if (e > 0 && (a & 3) === 0) ram32[(e + (a & 0xfff)) >> 2] = v; else ${storeSlow('v', 4)} }`;
