@@ -662,6 +662,24 @@ describe('self-modifying code', () => {
     smc((at) => at, NEW, sw(T3, 0, T4), true);
   });
 
+  it('a store in a loop branch\'s delay slot rewriting the loop takes effect on the next pass', () => {
+    // The translated loop runs its passes inside one function. The store cannot leave the
+    // block (it sits in a delay slot), so the branch must not loop on in the dropped code.
+    // Each pass writes another immediate: running the dropped code again would show.
+    const a = new Asm();
+    a.emit(li(T3, NEW - 1), li(T0, 20)); // T4, the patch address, is set once the label is known
+    a.label('loop').label('patch').emit(addiu(S0, S0, 1));
+    a.emit(addiu(T0, T0, -1), addiu(T3, T3, 1));
+    a.br('loop', (o) => bgtz(T0, o)).emit(sw(T3, 0, T4));
+    a.label('end').emit(halt());
+    const pair = new JitPair({ chain: true });
+    pair.program(a.assemble(), a.base);
+    pair.setReg(T4, a.addr('patch'));
+    runAndCompare(pair, a.addr('end'));
+    expect(pair.ref.reg(S0), 'reference: 1, then 100, 101, ... 118').toBe(1 + 19 * 100 + (18 * 19) / 2);
+    expect(pair.invalidations, 'the stores dropped translated code').toBeGreaterThan(0);
+  });
+
   it('an exception handler rewritten between SYSCALLs (ERET from translated code)', () => {
     const handler = [addiu(S0, S0, 1), mfc0(K1, C0_EPC), addiu(K1, K1, 4), mtc0(K1, C0_EPC), ehb(), eret()];
     const a = new Asm();

@@ -94,6 +94,12 @@ class Exits {
   slots = 0;
   /** The block jumps back to its start: its body runs in a loop. */
   loops = false;
+  /**
+   * The branch being emitted has a store in its delay slot. That store may have dropped
+   * translated code, this block's page included, and cannot leave the block: when it did, the
+   * branch's exits neither loop nor link but go back to the dispatcher, which looks anew.
+   */
+  afterStore = false;
   constructor(
     readonly start: number,
     readonly pageIndex: number,
@@ -105,9 +111,11 @@ class Exits {
   to(target: number, n: number): string {
     const t = lit(target);
     if (!this.chain) return `cpu.pc = ${t}; return c0 + ${n};`;
+    // After a store in the delay slot, a loop or link may only go on if no code was dropped.
+    const go = `cpu.intPending !== true${this.afterStore ? ' && J.codeWritten !== true' : ''}`;
     if ((target | 0) === this.start) {
       this.loops = true;
-      return `c0 += ${n}; if (c0 < until && cpu.intPending !== true) continue; cpu.pc = ${t}; return c0;`;
+      return `c0 += ${n}; if (c0 < until && ${go}) continue; cpu.pc = ${t}; return c0;`;
     }
     if (((target ^ this.start) >>> 12) !== 0) return `cpu.pc = ${t}; return c0 + ${n};`;
     // The call is written out in each block, not made by a helper all blocks share: then each
@@ -116,7 +124,7 @@ class Exits {
     // of nulls would have copy-on-write elements, and the first link stored would throw the
     // block's optimized code away).
     const L = `L${this.slots++}`;
-    return `{ const t = c0 + ${n}; if (t < until && depth < ${MAX_CHAIN} && cpu.intPending !== true) {
+    return `{ const t = c0 + ${n}; if (t < until && depth < ${MAX_CHAIN} && ${go}) {
 if (${L} === null) ${L} = LK(${t}, ${this.pageIndex}); if (${L} !== null) { clk.cycles = t; return ${L}(rmap, depth + 1, until); } }
 cpu.pc = ${t}; return t; }`;
   }
@@ -333,7 +341,9 @@ export class Jit {
         }
         // (A branch that is always taken, such as BAL to another page, ends the block.)
         const side = term === 'b' && direct === null && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
+        exits.afterStore = isStore(slot);
         body.push(emitBranch(insn, vpc, k, slotCode, side, exits));
+        exits.afterStore = false;
         k += 2;
         if (!side) {
           ended = true;
