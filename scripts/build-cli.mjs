@@ -1,4 +1,5 @@
-// Bundles the Node entry points (CLI, benchmark) so `npx odtab` runs without a TS loader.
+// Bundles the Node entry points (CLI, benchmark) so `npx odtab` runs without a TS loader, and the
+// benchmark's Web Worker for Chromium.
 import { build } from 'esbuild';
 
 const common = {
@@ -11,4 +12,11 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.mjs' });
-await build({ ...common, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.mjs' });
+await build({ ...common, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.mjs', external: ['@playwright/test'] });
+await build({
+  ...common,
+  platform: 'browser',
+  target: 'es2022',
+  entryPoints: ['src/bench/chromium-worker.ts'],
+  outfile: 'dist/bench-worker.js',
+});

@@ -11,81 +11,22 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { Machine } from '../emu/machine';
+import { benchChromium } from './chromium';
+import { type DebianGuest, PROMPT, type Result, WORKLOADS, benchDebianGuest } from './workloads';
 import { readBuiltinDiskParts } from '../cli/builtin-guest';
 import { composeBootDisk } from '../storage/boot-disk';
 import type { MemoryDisk } from '../storage/memory-disk';
 
 const GUEST = fileURLToPath(new URL('../public/guest/', import.meta.url));
-const PROMPT = 'odtab# ';
 const OD_PROMPT = 'opendingux:/boot/local/home # ';
 
-interface Workload {
-  name: string;
-  setup?: string;
-  command: string;
-}
-
-const WORKLOADS: Workload[] = [
-  { name: 'shell loop (20000 iterations)', command: 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done' },
-  {
-    name: 'md5sum of 16 MiB',
-    setup: 'dd if=/dev/urandom of=/tmp/r bs=1M count=16 2>/dev/null',
-    command: 'md5sum /tmp/r',
-  },
-  { name: 'gzip of 16 MiB', command: 'gzip -c /tmp/r | wc -c' },
-];
-
-interface Result {
-  bootSeconds: number;
-  bootInstructions?: number;
-  loops: { name: string; seconds: number; instructions?: number }[];
-}
-
-function loadGuest() {
+function loadGuest(): DebianGuest {
   const manifest = JSON.parse(readFileSync(GUEST + 'manifest.json', 'utf8'));
   return {
     kernel: gunzipSync(readFileSync(GUEST + 'vmlinux.gz')),
     initrd: readFileSync(GUEST + 'initrd.gz'),
     cmdline: manifest.cmdline as string,
   };
-}
-
-function benchOdtab(): Result {
-  const g = loadGuest();
-  let out = '';
-  const t0 = performance.now();
-  const m = new Machine({
-    kernel: g.kernel,
-    initrd: g.initrd,
-    commandLine: g.cmdline,
-    rtcEpochSeconds: 1_700_000_000,
-    onSerial: (b) => {
-      out += String.fromCharCode(b);
-    },
-  });
-  const waitPrompt = (from: number) => {
-    while (out.indexOf(PROMPT, from) < 0) {
-      if (m.power === 'off') throw new Error('guest powered off');
-      m.run(2_000_000);
-    }
-    return out.length;
-  };
-  let mark = waitPrompt(0);
-  const bootSeconds = (performance.now() - t0) / 1000;
-  const bootInstructions = m.instructions;
-  const loops: Result['loops'] = [];
-  for (const w of WORKLOADS) {
-    if (w.setup) {
-      m.sendSerial(Buffer.from(w.setup + '\n'));
-      mark = waitPrompt(mark);
-    }
-    const i0 = m.instructions;
-    const s0 = performance.now();
-    m.sendSerial(Buffer.from(w.command + '\n'));
-    mark = waitPrompt(mark);
-    loops.push({ name: w.name, seconds: (performance.now() - s0) / 1000, instructions: m.instructions - i0 });
-  }
-  return { bootSeconds, bootInstructions, loops };
 }
 
 /** Drives qemu-system-mipsel over its stdio serial console; times are host wall clock. */
@@ -234,7 +175,7 @@ async function main(): Promise<void> {
     (odQemu ? `; QEMU ${fmt(odQemu.seconds)} s (odtab/QEMU time ratio ${fmt(odOurs.seconds / odQemu.seconds)})` : ''));
 
   console.log('\nDebian 6.1 Malta kernel, busybox initramfs (no disk)');
-  const ours = benchOdtab();
+  const ours = benchDebianGuest(loadGuest());
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   const qemu = await benchQemu();
 
@@ -255,6 +196,21 @@ async function main(): Promise<void> {
   if (qemu) console.log('\n* QEMU MIPS = odtab\'s instruction count for the same work / QEMU\'s wall time; ratio = odtab s / QEMU s');
   else console.log('\n(qemu-system-mipsel not installed: no side-by-side figures)');
   console.log(`peak host memory (RSS): ${peakMiB.toFixed(0)} MiB for 256 MiB of guest RAM`);
+
+  console.log(`\nthe same in Chromium, the web app's engine (a Web Worker in headless ${process.env.CHROMIUM ?? '/usr/bin/chromium'})`);
+  const web = await benchChromium();
+  if ('skipped' in web) {
+    console.log(`(skipped: ${web.skipped})`);
+    return;
+  }
+  console.log(`boot to shell prompt: ${fmt(web.bootSeconds)} s host (Node ${fmt(ours.bootSeconds)} s)`);
+  console.log('');
+  console.log('workload                        Chromium s   Chromium MIPS   Node MIPS');
+  web.loops.forEach((l, i) => {
+    const node = ours.loops[i];
+    console.log(`${l.name.padEnd(32)} ${fmt(l.seconds).padStart(9)} ${(l.instructions! / l.seconds / 1e6).toFixed(0).padStart(15)}` +
+      `${(node.instructions! / node.seconds / 1e6).toFixed(0).padStart(12)}`);
+  });
 }
 
 main().catch((e) => {
