@@ -379,8 +379,23 @@ function createCommand(argv: string[]): number {
     items.splice(before, 1); // local/ itself is already there
   }
 
-  // Build in a temporary file beside IMAGE and rename it into place only when complete, so a
-  // failure (or --force over an existing image) never leaves a half-made or lost image.
+  return buildImage(image, size, (disk) => {
+    const vol = FatVolume.format(disk, { fatBits, label: v.label as string | undefined });
+    vol.preflight(items.map((i) => ({ path: i.path, size: i.size, directory: i.directory })));
+    storeItems(vol, items, false);
+    const files = items.filter((i) => !i.directory).length;
+    return `${formatSize(size)} FAT${layout.fatBits}, ${plural(files, 'file')}` +
+      `${v.rootfs !== undefined ? ` (${rootfsName} ${formatSize(items.find((i) => i.path === rootfsName)!.size)})` : ''}` +
+      `, ${formatSize(vol.freeBytes)} free`;
+  });
+}
+
+/**
+ * Makes IMAGE of `size` bytes with `fill` (which returns the summary printed after the name). It
+ * is built in a temporary file beside IMAGE and renamed into place only when complete, so a
+ * failure (or --force over an existing image) never leaves a half-made or lost image.
+ */
+function buildImage(image: string, size: number, fill: (disk: FileDisk) => string): number {
   const temp = join(dirname(image), `.${basename(image)}.odtab-${process.pid}.tmp`);
   let disk: FileDisk;
   try {
@@ -390,19 +405,12 @@ function createCommand(argv: string[]): number {
   }
   let ok = false;
   try {
-    const vol = FatVolume.format(disk, { fatBits, label: v.label as string | undefined });
-    vol.preflight(items.map((i) => ({ path: i.path, size: i.size, directory: i.directory })));
-    storeItems(vol, items, false);
+    const summary = fill(disk);
     disk.flushSync();
     disk.close();
     renameSync(temp, image);
     ok = true;
-    const files = items.filter((i) => !i.directory).length;
-    process.stdout.write(
-      `${image}: ${formatSize(size)} FAT${layout.fatBits}, ${plural(files, 'file')}` +
-        `${v.rootfs !== undefined ? ` (${rootfsName} ${formatSize(items.find((i) => i.path === rootfsName)!.size)})` : ''}` +
-        `, ${formatSize(vol.freeBytes)} free\n`,
-    );
+    process.stdout.write(`${image}: ${summary}\n`);
     return 0;
   } catch (e) {
     throw fatFailure(image, e);
@@ -421,36 +429,12 @@ function createCommand(argv: string[]): number {
 /** `create --builtin`: the composition odtab boot does in memory, into a file. */
 function createBuiltin(image: string, size: number, fatBits: 12 | 16 | 32 | undefined, label: string): number {
   const parts = readBuiltinDiskParts();
-  const temp = join(dirname(image), `.${basename(image)}.odtab-${process.pid}.tmp`);
-  let disk: FileDisk;
-  try {
-    disk = FileDisk.create(temp, size, { overwrite: true });
-  } catch (e) {
-    throw new UsageError(`cannot create '${image}': ${hostReason(e)}`);
-  }
-  let ok = false;
-  try {
+  return buildImage(image, size, (disk) => {
     const vol = writeBootDisk(disk, parts, { fatBits, label });
-    disk.flushSync();
-    disk.close();
-    renameSync(temp, image);
-    ok = true;
     const files = (parts.rootfs ? 1 : 0) + (parts.local?.length ?? 0);
     const rootfs = parts.rootfs ? ` (${parts.rootfsName ?? 'rootfs.bin'} ${formatSize(parts.rootfs.length)})` : '';
-    process.stdout.write(`${image}: ${formatSize(size)} FAT${vol.fatBits}, built-in guest, ${plural(files, 'file')}${rootfs}, ${formatSize(vol.freeBytes)} free\n`);
-    return 0;
-  } catch (e) {
-    throw fatFailure(image, e);
-  } finally {
-    if (!ok) {
-      disk.close();
-      try {
-        unlinkSync(temp);
-      } catch {
-        // already gone
-      }
-    }
-  }
+    return `${formatSize(size)} FAT${vol.fatBits}, built-in guest, ${plural(files, 'file')}${rootfs}, ${formatSize(vol.freeBytes)} free`;
+  });
 }
 
 function two(n: number): string {
