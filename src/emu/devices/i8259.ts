@@ -44,17 +44,9 @@ class Pic8259 {
   /** Power-on state. Pin levels are kept: they belong to the devices driving them. */
   reset(vectorBase: number): void {
     this.irr = 0;
-    this.isr = 0;
-    this.imr = 0;
     this.elcr = 0;
-    this.priorityAdd = 0;
     this.vectorBase = vectorBase;
-    this.readIsr = false;
-    this.poll = false;
-    this.specialMask = false;
-    this.autoEoi = false;
-    this.rotateOnAutoEoi = false;
-    this.specialFullyNested = false;
+    this.clearModes();
     this.initState = 0;
     this.needIcw4 = false;
     this.single = false;
@@ -116,9 +108,8 @@ class Pic8259 {
     this.update();
   }
 
-  /** ICW1: datasheet init — IMR, ISR and edge requests cleared, priority back to IR0 highest. */
-  private initialize(icw1: number): void {
-    this.irr &= this.elcr;
+  /** What both power-on and ICW1 clear: in-service and mask bits, priority, every mode. */
+  private clearModes(): void {
     this.isr = 0;
     this.imr = 0;
     this.priorityAdd = 0;
@@ -128,6 +119,12 @@ class Pic8259 {
     this.autoEoi = false;
     this.rotateOnAutoEoi = false;
     this.specialFullyNested = false;
+  }
+
+  /** ICW1: datasheet init — IMR, ISR and edge requests cleared, priority back to IR0 highest. */
+  private initialize(icw1: number): void {
+    this.irr &= this.elcr;
+    this.clearModes();
     this.needIcw4 = (icw1 & 1) !== 0;
     this.single = (icw1 & 2) !== 0;
     this.initState = 1;
