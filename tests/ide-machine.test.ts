@@ -29,7 +29,7 @@ const outl = (m: Machine, port: number, v: number) => m.bus.write(IO + port, 4, 
 
 /** READ DMA of `count` sectors at `lba` into guest physical `dest` (one PRD entry). */
 function readDma(m: Machine, lba: number, count: number, dest: number): void {
-  const dv = new DataView(m.ram.u8.buffer);
+  const dv = new DataView(m.ram.u8.buffer, m.ram.u8.byteOffset, m.ram.u8.byteLength);
   dv.setUint32(PRD, dest, true);
   dv.setUint32(PRD + 4, 0x80000000 | (count * SECTOR_SIZE), true);
   outl(m, BMIBA + 4, PRD);
@@ -105,6 +105,8 @@ describe('IDE on the Malta board', () => {
     const dv = new DataView(disk.bytes.buffer);
     code.forEach((w, i) => dv.setUint32(3 * 512 + 4 * i, w >>> 0, true));
     const m = board({ hda: disk });
+    // The kernel's loop is one block: compile it once hot, without waiting for a batch of others.
+    m.cpu.jit!.batchSize = 1;
     m.run(2_000_000);
     expect(m.cpu.jit?.blocksCompiled).toBeGreaterThan(0);
     const before = m.cpu.gpr[V0]!;

@@ -8,7 +8,7 @@
  * vectors, a spy that logs which guest instructions ran inside translated blocks, and the
  * seeded random-program generator for the fuzz.
  */
-import type { Block } from '../../src/emu/cpu/jit';
+import type { Block, Jit } from '../../src/emu/cpu/jit';
 import { CODE, CpuHarness, VEC_GENERAL, VEC_REFILL } from './cpu-harness';
 import * as A from './mips-asm';
 import {
@@ -244,6 +244,19 @@ export function ramDiff(a: CpuHarness, b: CpuHarness, max = 8): string[] {
   return out;
 }
 
+/** Which translator the JIT machine uses: JavaScript blocks or WebAssembly blocks. */
+export type Backend = 'js' | 'wasm';
+let backend: Backend = 'wasm';
+
+/** The backend of every JitPair made after this (each differential test file sets its own). */
+export function setBackend(b: Backend): void {
+  backend = b;
+}
+
+export function currentBackend(): Backend {
+  return backend;
+}
+
 export interface PairOptions {
   /** Status for both (kernel mode, BEV = 0 unless told). */
   status?: number;
@@ -258,6 +271,17 @@ export interface PairOptions {
    * instructions ran translated only while each call runs one pass of one block).
    */
   chain?: boolean;
+  /**
+   * WebAssembly blocks per module (default 1: each compiled as soon as it is translated, so
+   * tests see it run at once; more makes blocks wait for their batch in the interpreter).
+   */
+  batch?: number;
+}
+
+function useBackend(j: Jit, batch: number): void {
+  if (backend !== 'js' && j.wasm === null) throw new Error('this host has no WebAssembly for the JIT');
+  j.useWasm = backend === 'wasm';
+  j.batchSize = batch;
 }
 
 export class JitPair {
@@ -265,6 +289,7 @@ export class JitPair {
   readonly ref: CpuHarness;
   readonly blocks: BlockRun[] = [];
   private readonly chain: boolean;
+  private readonly batch: number;
 
   constructor(opts: PairOptions = {}) {
     this.jit = new CpuHarness('24Kf', 16);
@@ -274,6 +299,8 @@ export class JitPair {
     j.hotThreshold = opts.threshold ?? 1;
     this.chain = opts.chain ?? false;
     j.chain = this.chain;
+    this.batch = opts.batch ?? 1;
+    useBackend(j, this.batch);
     this.ref.cpu.setJit(false);
     for (const h of this.both) h.cpu.setStatus(opts.status ?? 0);
     if (opts.recorders ?? true) {
@@ -330,7 +357,9 @@ export class JitPair {
     if (!j) throw new Error('setJit(true) gave no JIT');
     j.hotThreshold = threshold;
     j.chain = this.chain;
+    useBackend(j, this.batch);
   }
+
 
   get translated(): number {
     return this.jit.cpu.jit?.blocksCompiled ?? 0;

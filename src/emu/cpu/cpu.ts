@@ -1,5 +1,6 @@
 import type { Clock, Timer } from '../clock';
 import type { PhysicalMemory } from '../memory/physical';
+import { LAYOUT } from '../memory/ram';
 import {
   CAUSE_BD, CAUSE_IV, CAUSE_TI, type CpuModel, ENTRYLO_MASK, EXC_ADEL, EXC_ADES, EXC_BP, EXC_CPU, EXC_INT, EXC_MOD,
   EXC_OV, EXC_RI, EXC_SYS, EXC_TLBL, EXC_TLBS, EXC_TR, EXC_FPE, MODELS, type ModelInfo, ST_BEV, ST_CU0,
@@ -24,9 +25,21 @@ export interface CpuTracer {
  * `delay` tells whether the instruction at pc sits in a delay slot (for EPC and Cause.BD).
  */
 export class Cpu {
-  readonly gpr = new Int32Array(32);
-  hi = 0;
-  lo = 0;
+  readonly gpr: Int32Array;
+  /** LO and HI, in the linear memory beside the registers (see LAYOUT). */
+  private readonly loHi: Int32Array;
+  get hi(): number {
+    return this.loHi[1];
+  }
+  set hi(v: number) {
+    this.loHi[1] = v;
+  }
+  get lo(): number {
+    return this.loHi[0];
+  }
+  set lo(v: number) {
+    this.loHi[0] = v;
+  }
   pc = 0;
   npc = 4;
   delay = false;
@@ -100,6 +113,8 @@ export class Cpu {
     modelName: CpuModel = '24Kf',
   ) {
     this.model = MODELS[modelName];
+    this.gpr = new Int32Array(phys.ram.buffer, LAYOUT.GPR, 32);
+    this.loHi = new Int32Array(phys.ram.buffer, LAYOUT.LO, 2);
     this.mmu = new Mmu(phys);
     this.fpu = new Fpu(this.gpr);
     this.ram32 = phys.ram.i32;
@@ -117,7 +132,10 @@ export class Cpu {
   setJit(enabled: boolean): void {
     if (enabled && !this.jit) {
       const mmu = this.mmu;
-      this.jit = new Jit(this.ram32, this.ram16, this.ram8, this.clock, (off) => mmu.protect(off), (off) => mmu.unprotect(off), this);
+      this.jit = new Jit(
+        this.ram32, this.ram16, this.ram8, this.clock, (off) => mmu.protect(off), (off) => mmu.unprotect(off),
+        this, this.phys.ram.memory,
+      );
       mmu.codePage = this.jit.codePage;
     } else if (!enabled && this.jit) {
       const pages = this.jit.codePage;

@@ -1,6 +1,8 @@
 /**
- * A basic-block translator: hot straight-line runs of guest code become JavaScript functions that
- * V8 compiles to machine code, with register numbers, immediates and branch targets as constants.
+ * A basic-block translator: hot straight-line runs of guest code become WebAssembly functions
+ * (wasm-jit.ts), compiled in batches, where the host has WebAssembly and the block holds only
+ * integer code; else JavaScript functions that V8 compiles to machine code. Either way register
+ * numbers, immediates and branch targets are constants.
  *
  * A block starts at a virtual PC, stays inside one 4 KiB page, and ends at a branch (with its
  * delay slot), at the page end, at a length limit, or just before an instruction it leaves to the
@@ -13,7 +15,9 @@
  * self-modifying code (relocation, uasm handlers, ftrace, module loading) stays correct.
  */
 import type { Clock } from '../clock';
+import { branchKind, directTarget, endsBlock, isStore } from './block-shape';
 import { CP0_FIELDS } from './cp0';
+import { type Compiled, type WasmHost, WasmBlocks } from './wasm-jit';
 
 export interface JitHost {
   gpr: Int32Array;
@@ -79,6 +83,8 @@ export type BlockFn = (rmap: Int32Array, depth: number, until: number) => number
 export interface Block {
   vpc: number;
   fn: BlockFn;
+  /** Its slot in the WebAssembly table, or -1 for a JavaScript block. */
+  wasm: number;
 }
 
 /**
@@ -131,6 +137,15 @@ cpu.pc = ${t}; return t; }`;
 }
 
 const MAX_BLOCK = 64;
+/**
+ * WebAssembly blocks are compiled this many to a module (see wasm-jit.ts), or fewer once the
+ * first has waited WASM_BATCH_WAIT cycles; meanwhile the interpreter runs them. A workload's
+ * warm-up makes hundreds of blocks hot within a few million instructions, so batches fill; the
+ * wait bounds how long a lone hot loop stays interpreted (batches of 32 to 256 and waits of 2 to
+ * 50 million cycles measured alike on the shell loop, 2 million a few percent slower).
+ */
+const WASM_BATCH = 64;
+const WASM_BATCH_WAIT = 5_000_000;
 /** Blocks that call one another directly before control goes back to the dispatcher. */
 const MAX_CHAIN = 32;
 /**
@@ -176,6 +191,8 @@ export class Jit {
   private factory: ((...deps: unknown[]) => BlockFn) | null = null;
   /** Executions of a block start before it is translated (tests set 1 to translate at once). */
   hotThreshold = HOT;
+  /** WebAssembly blocks compiled together in one module (tests set 1 to compile each at once). */
+  batchSize = WASM_BATCH;
   /** Blocks loop and call one another (see Exits); off, every block returns to the dispatcher. */
   chain = true;
   /** A store dropped translated code; running blocks leave after the store (see emit). */
@@ -194,6 +211,13 @@ export class Jit {
   readonly jcPage = new Int32Array(JUMP_CACHE_SIZE);
   readonly jcFn: BlockFn[] = new Array(JUMP_CACHE_SIZE).fill(noBlock);
 
+  /** The WebAssembly backend (wasm-jit.ts), when the host has WebAssembly. */
+  readonly wasm: WasmBlocks | null = null;
+  /** Translate to WebAssembly where that backend can (tests turn it off to test the other). */
+  useWasm = true;
+  /** Blocks translated to WebAssembly (statistics; also counted in blocksCompiled). */
+  wasmBlocks = 0;
+
   constructor(
     private readonly ram32: Int32Array,
     private readonly ram16: Uint16Array,
@@ -202,11 +226,19 @@ export class Jit {
     private readonly protect: (pageOffset: number) => void,
     private readonly unprotect: (pageOffset: number) => void,
     /** The CPU whose blocks these are: its object and register file are constants in them. */
-    private readonly host: JitHost,
+    private readonly host: JitHost & WasmHost,
+    memory: WebAssembly.Memory | null = null,
   ) {
     const pageCount = ram32.length >> 10;
     this.pages = new Array(pageCount);
     this.codePage = new Uint8Array(pageCount);
+    if (memory !== null) {
+      try {
+        this.wasm = new WasmBlocks(memory, ram32, clock, host, () => this.codeWritten);
+      } catch {
+        this.wasm = null; // no usable WebAssembly: JavaScript blocks only
+      }
+    }
   }
 
   /** The block for guest `pc` at RAM byte offset `phys`, translating it once it is hot. */
@@ -217,6 +249,13 @@ export class Jit {
     let b: Block | undefined;
     if (page !== undefined) {
       b = page[(phys & 0xfff) >> 2];
+      if (b !== undefined && b.vpc !== pc) b = undefined;
+    }
+    const wasm = this.wasm;
+    if (b === undefined && wasm !== null && wasm.pendingCount > 0 && this.clock.cycles - wasm.pendingSince > WASM_BATCH_WAIT) {
+      // A batch waited long enough for more blocks: compile it (it may hold this one).
+      this.compilePending();
+      b = this.pages[phys >>> 12]?.[(phys & 0xfff) >> 2];
       if (b !== undefined && b.vpc !== pc) b = undefined;
     }
     if (b === undefined) {
@@ -230,6 +269,11 @@ export class Jit {
     this.jcPc[j] = pc;
     this.jcPage[j] = (phys & ~0xfff) + 1;
     this.jcFn[j] = b.fn;
+    if (b.wasm >= 0 && wasm !== null) {
+      wasm.wjcPc[j] = pc;
+      wasm.wjcPage[j] = (phys & ~0xfff) + 1;
+      wasm.wjcIdx[j] = b.wasm;
+    }
     return b;
   }
 
@@ -241,6 +285,7 @@ export class Jit {
     for (let i = 0; i < this.codePage.length; i++) if (this.codePage[i]) this.invalidatePage(i);
     this.pages.fill(undefined);
     this.jcPc.fill(1);
+    this.wasm?.releaseAll();
     this.codeSize = 0;
     this.flushes++;
   }
@@ -297,10 +342,26 @@ export class Jit {
 
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
   invalidatePage(pageIndex: number): void {
-    if (this.pages[pageIndex] !== undefined) {
+    this.wasm?.dropPending(pageIndex);
+    const page = this.pages[pageIndex];
+    if (page !== undefined) {
       const tag = (pageIndex << 12) + 1;
       const jcPage = this.jcPage;
       for (let j = 0; j < JUMP_CACHE_SIZE; j++) if (jcPage[j] === tag) this.jcPc[j] = 1;
+      const wasm = this.wasm;
+      if (wasm !== null) {
+        // Free the slot through its PC, as above, not its page: a cleared page (0) would match
+        // the software-TLB entry of any page the TLB no longer maps, and the dispatcher would
+        // call whatever block has reused the slot since.
+        const wjcPage = wasm.wjcPage;
+        for (let j = 0; j < JUMP_CACHE_SIZE; j++) if (wjcPage[j] === tag) wasm.wjcPc[j] = 1;
+        for (const b of page) {
+          if (b !== undefined && b.wasm >= 0) {
+            wasm.release(b.wasm);
+            b.wasm = -1; // its function now runs nothing (see wasmBlock)
+          }
+        }
+      }
     }
     this.pages[pageIndex] = undefined;
     if (this.codePage[pageIndex]) {
@@ -311,7 +372,37 @@ export class Jit {
     }
   }
 
+  private compilePending(): void {
+    let made: Compiled[] = [];
+    try {
+      made = this.wasm!.compilePending();
+    } catch {
+      // The host refused to compile (a page's content security policy, a main thread's size
+      // limit): JavaScript blocks from now on; the waiting ones are translated again when hot.
+      this.useWasm = false;
+      this.wasm!.releaseAll();
+    }
+    for (const c of made) {
+      this.wasmBlocks++;
+      // Machine code and module: a few times the bytes of the function.
+      this.register(c.phys, this.wasmBlock(c.pc, c.slot), 4 * c.bytes);
+    }
+  }
+
   private compile(phys: number, pc: number): Block | undefined {
+    if (this.codeSize > CODE_BUDGET) this.flushAll();
+    if (this.wasm !== null && this.useWasm) {
+      // A block waiting for its batch runs in the interpreter. Its page counts as code already,
+      // so a store to it drops the waiting block (see invalidatePage).
+      if (this.wasm.isPending(phys)) return undefined;
+      if (this.wasm.add(phys, pc, this.chain)) {
+        this.markCode(phys >>> 12);
+        if (this.wasm.pendingCount < this.batchSize) return undefined;
+        this.compilePending();
+        const b = this.pages[phys >>> 12]?.[(phys & 0xfff) >> 2];
+        return b !== undefined && b.vpc === pc ? b : undefined;
+      }
+    }
     const exits = new Exits(pc, phys >>> 12, this.chain);
     const body: string[] = [];
     let k = 0;
@@ -379,55 +470,54 @@ export class Jit {
     // and in the other mode the block hands its first instruction to the interpreter.
     const src = `${links}return (function block_${(pc >>> 0).toString(16)}(rmap_, depth, until) {\n` +
       `if (rmap_ !== rmap) { cpu.pc = ${lit(pc)}; return clk.cycles; }\nlet c0 = clk.cycles;\n${code}\n});`;
-    if (this.codeSize > CODE_BUDGET) this.flushAll();
-    this.codeSize += src.length;
     const make = new Function('cpu', 'r', 'rmap', 'wmap', 'ram32', 'ram16', 'ram8', 'clk', 'J', 'mulHiS', 'mulHiU', 'LD', 'ST', 'RX', 'LK', src) as (
       ...deps: unknown[]
     ) => BlockFn;
     const host = this.host;
     const fn = make(host, host.gpr, host.rmap, host.wmap, this.ram32, this.ram16, this.ram8, this.clock, this, mulHiSigned, mulHiUnsigned, this.slowLoad, this.slowStore, this.raiseAt, this.linkTo);
-    const block: Block = { vpc: pc, fn };
+    return this.register(phys, { vpc: pc, fn, wasm: -1 }, src.length);
+  }
+
+  /**
+   * A WebAssembly block as the dispatcher calls blocks: a function that enters the WebAssembly
+   * dispatcher there. Once its page is invalidated it runs nothing and hands the PC back.
+   */
+  private wasmBlock(pc: number, slot: number): Block {
+    const wasm = this.wasm!;
+    const clock = this.clock;
+    const host = this.host;
+    const block: Block = {
+      vpc: pc,
+      wasm: slot,
+      fn: (rmap, _depth, until) => {
+        if (block.wasm < 0) {
+          host.pc = pc;
+          return clock.cycles;
+        }
+        return wasm.enter(block.wasm, rmap, host.wmap, until, !this.chain);
+      },
+    };
+    return block;
+  }
+
+  private register(phys: number, block: Block, size: number): Block {
+    this.codeSize += size;
     const pageIndex = phys >>> 12;
     let page = this.pages[pageIndex];
     if (page === undefined) page = this.pages[pageIndex] = new Array(1024);
     page[(phys & 0xfff) >> 2] = block;
+    this.markCode(pageIndex);
+    this.blocksCompiled++;
+    return block;
+  }
+
+  /** RAM page `pageIndex` holds translated code: stores to it leave the fast path. */
+  private markCode(pageIndex: number): void {
     if (!this.codePage[pageIndex]) {
       this.codePage[pageIndex] = 1;
       this.protect(pageIndex << 12);
     }
-    this.blocksCompiled++;
-    return block;
   }
-}
-
-/**
- * Instructions that a block runs and then leaves by itself: they change the mode, the exception
- * state or the interrupt state, so the dispatcher must look again before going on.
- */
-function endsBlock(insn: number): boolean {
-  const op = insn >>> 26;
-  if (op === 0) {
-    const f = insn & 63;
-    return f === 0x0c || f === 0x0d; // SYSCALL, BREAK
-  }
-  if (op === 0x1f) return (insn & 63) === 0x3b && ((insn >>> 11) & 31) > 3; // RDHWR that always raises RI
-  if (op !== 0x10) return false;
-  const rs = (insn >>> 21) & 31;
-  if (rs === 4) {
-    const rd = (insn >>> 11) & 31;
-    return rd === 9 || rd === 11 || rd === 12 || rd === 13; // Count, Compare, Status, Cause
-  }
-  return rs === 11 || (rs >= 16 && (insn & 63) === 0x18); // DI/EI, ERET
-}
-
-/** Target of an always-taken direct jump (J, JAL, B, BAL), or null. */
-function directTarget(insn: number, pc: number): number | null {
-  const op = insn >>> 26;
-  const rs = (insn >>> 21) & 31;
-  const rt = (insn >>> 16) & 31;
-  if (op === 2 || op === 3) return ((pc + 4) & 0xf0000000) | ((insn & 0x03ffffff) << 2);
-  const always = (op === 4 && rs === 0 && rt === 0) || (op === 1 && rs === 0 && (rt === 1 || rt === 0x11));
-  return always ? (pc + 4 + ((insn << 16) >> 14)) | 0 : null;
 }
 
 /** The link register write of JAL / BAL, if any. */
@@ -435,31 +525,6 @@ function directLink(insn: number, pc: number): string {
   const op = insn >>> 26;
   const isLink = op === 3 || (op === 1 && ((insn >>> 16) & 31) === 0x11);
   return isLink ? `r[31] = ${lit(pc + 8)};` : '';
-}
-
-/** Stores of every kind (a store in a delay slot cannot leave its block early). */
-function isStore(insn: number): boolean {
-  const op = insn >>> 26;
-  return (op >= 0x28 && op <= 0x2e) || op === 0x38 || op === 0x39 || op === 0x3d || op === 0x3a || op === 0x3e;
-}
-
-/** 'b' conditional branch, 'bl' likely, 'j' jump, or null for a non-branch. */
-function branchKind(insn: number): string | null {
-  const op = insn >>> 26;
-  if (op === 0) {
-    const f = insn & 63;
-    return f === 8 || f === 9 ? 'j' : null;
-  }
-  if (op === 1) {
-    const rt = (insn >>> 16) & 31;
-    if (rt === 0 || rt === 1 || rt === 0x10 || rt === 0x11) return 'b';
-    if (rt === 2 || rt === 3 || rt === 0x12 || rt === 0x13) return 'bl';
-    return null;
-  }
-  if (op === 2 || op === 3) return 'j';
-  if (op >= 4 && op <= 7) return 'b';
-  if (op >= 0x14 && op <= 0x17) return 'bl';
-  return null;
 }
 
 function emitBranch(insn: number, pc: number, k: number, slot: string, side: boolean, exits: Exits): string {

@@ -1,4 +1,5 @@
 import type { PhysicalMemory } from '../memory/physical';
+import { LAYOUT } from '../memory/ram';
 
 export const TLB_ENTRIES = 16;
 /**
@@ -46,10 +47,10 @@ export class Mmu {
   /** Slots in use: 16 plus the shadows. */
   inUse = TLB_ENTRIES;
 
-  readonly kRead = new Int32Array(PAGES);
-  readonly kWrite = new Int32Array(PAGES);
-  readonly uRead = new Int32Array(PAGES);
-  readonly uWrite = new Int32Array(PAGES);
+  readonly kRead: Int32Array;
+  readonly kWrite: Int32Array;
+  readonly uRead: Int32Array;
+  readonly uWrite: Int32Array;
   /** Software-TLB pages filled from entry i: entryPages[i * PAGES_PER_ENTRY + n], n < entryPageCount[i]. */
   private readonly entryPages = new Int32Array(TLB_SLOTS * PAGES_PER_ENTRY);
   private readonly entryPageCount = new Uint8Array(TLB_SLOTS);
@@ -64,6 +65,12 @@ export class Mmu {
   codePage: Uint8Array | null = null;
 
   constructor(private readonly phys: PhysicalMemory) {
+    // In the linear memory beside RAM, where translated WebAssembly code reads them too.
+    const buffer = phys.ram.buffer;
+    this.kRead = new Int32Array(buffer, LAYOUT.K_READ, PAGES);
+    this.kWrite = new Int32Array(buffer, LAYOUT.K_WRITE, PAGES);
+    this.uRead = new Int32Array(buffer, LAYOUT.U_READ, PAGES);
+    this.uWrite = new Int32Array(buffer, LAYOUT.U_WRITE, PAGES);
     this.reset();
   }
 

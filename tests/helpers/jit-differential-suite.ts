@@ -1,5 +1,5 @@
 /**
- * Differential tests of the block translator (src/emu/cpu/jit.ts) against the interpreter
+ * Differential tests of the block translators (src/emu/cpu/jit.ts, wasm-jit.ts) against the interpreter
  * (src/emu/cpu/cpu.ts, the reference): the same code runs on two identical machines, one
  * translating every block at first sight, one interpreter-only, and all 32 GPRs, HI/LO, pc,
  * Status, Cause, EPC, BadVAddr, EntryHi, Context, Index, the LL state, FCSR and the FPRs and
@@ -7,10 +7,12 @@
  * machines stop at the same defined point. Interrupts stay off (the JIT takes them only
  * between blocks). Where the architecture fixes the answer, the reference is also checked
  * against MIPS32 R2 (MD00086/MD00090) so an agreement on a wrong value cannot pass.
+ *
+ * The suite runs once per translator backend (tests/jit-differential-*.test.ts set it first).
  */
 import { describe, expect, it } from 'vitest';
-import { CAUSE_BD, DATA, ST_CU1, ST_EXL, ST_UM, VEC_GENERAL, VEC_REFILL, entryLo } from './helpers/cpu-harness';
-import { PageTables, linuxRefillHandler } from './helpers/linux-refill';
+import { CAUSE_BD, DATA, ST_CU1, ST_EXL, ST_UM, VEC_GENERAL, VEC_REFILL, entryLo } from './cpu-harness';
+import { PageTables, linuxRefillHandler } from './linux-refill';
 import {
   A0, A1, A2, A3, AT, C0_COMPARE, C0_COUNT, C0_ENTRYHI, C0_ENTRYLO0, C0_ENTRYLO1, C0_EPC, C0_INDEX, C0_LLADDR, C0_PAGEMASK, C0_RANDOM,
   C0_STATUS, C0_WIRED, K1, RA, cfc1, ldc1, lwc1, mfc1, mtc1, sdc1, swc1, S0, S1, S2, S3, S4, S5, S6, S7, T0, T1, T2, T3, T4, T5, T6, T7, T8, T9, V0, V1,
@@ -19,12 +21,12 @@ import {
   lh, lhu, li, ll, lui, lw, lwl, lwr, madd, maddu, mfc0, mfhi, mflo, move, movn, movz, msub, msubu, mtc0, mthi,
   mtlo, mul, mult, multu, nop, nor, or, ori, rdhwr, rotr, rotrv, sb, sc, seb, seh, sh, sll, sllv, slt, slti, sltiu, sltu,
   sra, srav, srl, srlv, sub, subu, sw, swl, swr, syscall, teq, tlbp, tlbwi, tlbwr, tltu, tne, wsbh, xor, xori,
-} from './helpers/mips-asm';
+} from './mips-asm';
 import {
-  Asm, FCSR_EN_Z, FMT_D, FMT_S, JitPair, REC_GENERAL, REC_REFILL, type PairOptions, addF, bc1f, bc1fl, bc1t, bc1tl,
+  Asm, currentBackend, FCSR_EN_Z, FMT_D, FMT_S, JitPair, REC_GENERAL, REC_REFILL, type PairOptions, addF, bc1f, bc1fl, bc1t, bc1tl,
   cCond, ctc1, cvtD, cvtS, cvtW, divF, fuzzProgram, mulF, negF, recorderHalt, runFuzz, runsCovering, runsFaultingAt,
   sqrtF, subF,
-} from './helpers/jit-diff';
+} from './jit-diff';
 
 const EXC = { TLBL: 2, AdEL: 4, AdES: 5, Sys: 8, Bp: 9, RI: 10, CpU: 11, Ov: 12, Tr: 13, FPE: 15 };
 const h32 = (v: number): string => '0x' + (v >>> 0).toString(16);
@@ -267,6 +269,22 @@ describe('branches, delay slots and links', () => {
     expect(pair.ref.reg(S2)).toBe(4);
     expect(pair.ref.reg(S6)).toBe(3);
     expect(h32(pair.ref.reg(S7)), 'link + 4 from the slot').toBe(h32(a.addr('br3') + 12));
+  });
+});
+
+describe('the backend under test', () => {
+  it('translates integer code to WebAssembly unless the JavaScript blocks are under test', () => {
+    const a = new Asm();
+    a.emit(li(S0, 50), li(A0, TABLE));
+    a.label('loop').emit(lw(T0, 0, A0), addu(T0, T0, S0), sw(T0, 0, A0), addiu(S0, S0, -1));
+    a.br('loop', (o) => bgtz(S0, o)).emit(nop());
+    a.label('end').emit(halt());
+    const pair = setup(a, [7]);
+    runAndCompare(pair, a.addr('end'));
+    expect(word(pair, TABLE), '7 + 50 + 49 + ... + 1').toBe(7 + (50 * 51) / 2);
+    const wasmBlocks = pair.jit.cpu.jit!.wasmBlocks;
+    if (currentBackend() === 'js') expect(wasmBlocks, 'WebAssembly blocks').toBe(0);
+    else expect(wasmBlocks, 'WebAssembly blocks').toBe(pair.translated);
   });
 });
 
@@ -660,6 +678,33 @@ describe('self-modifying code', () => {
 
   it('a store from code in another page takes effect', () => {
     smc((at) => at, NEW, sw(T3, 0, T4), true);
+  });
+
+  it('a store to code waiting for its WebAssembly batch drops it before the batch is compiled', () => {
+    // Six passes of the loop; after the first, code in another page stores NEW over its first
+    // instruction. Blocks compile six to a module, so the loop's blocks still wait for their
+    // batch when the store hits them; compiled later, they must hold the new instruction.
+    const a = new Asm();
+    a.emit(li(T3, NEW), li(T0, 6));
+    a.label('outer').emit(li(T1, 10));
+    a.label('inner').label('patch').emit(addiu(S0, S0, 1));
+    a.emit(addiu(T1, T1, -1));
+    a.br('inner', (o) => bgtz(T1, o)).emit(nop());
+    a.emit(addiu(T0, T0, -1));
+    a.br('end', (o) => beq(T0, ZERO, o)).emit(nop());
+    a.to('patcher', j).emit(nop());
+    a.label('end').emit(halt());
+    while (((a.pc >>> 0) & 0xfff) !== 0) a.emit(nop());
+    a.label('patcher').emit(sw(T3, 0, T4), li(T4, DATA)); // later passes store to data
+    a.to('outer', j).emit(nop());
+    const code = a.assemble();
+    const pair = new JitPair({ batch: 6 });
+    pair.program(code);
+    pair.setReg(T4, a.addr('patch'));
+    runAndCompare(pair, a.addr('end'));
+    expect(pair.ref.reg(S0), 'reference: 10 x 1, then 50 x 100').toBe(10 + 5000);
+    expect(pair.invalidations, 'the stores dropped translated code').toBeGreaterThan(0);
+    expect(runsCovering(pair.blocks, a.addr('patch')).length, 'the new instruction ran translated').toBeGreaterThan(0);
   });
 
   it('a store in a loop branch\'s delay slot rewriting the loop takes effect on the next pass', () => {
