@@ -15,7 +15,7 @@
  * self-modifying code (relocation, uasm handlers, ftrace, module loading) stays correct.
  */
 import type { Clock } from '../clock';
-import { branchKind, directTarget, endsBlock, isStore } from './block-shape';
+import { branchKind, isStore, walkBlock } from './block-shape';
 import { CP0_FIELDS } from './cp0';
 import { type Compiled, type WasmHost, WasmBlocks } from './wasm-jit';
 
@@ -405,61 +405,18 @@ export class Jit {
     }
     const exits = new Exits(pc, phys >>> 12, this.chain);
     const body: string[] = [];
-    let k = 0;
-    let p = phys;
-    let vpc = pc;
-    let ended = false;
-    while (k < MAX_BLOCK && (p & 0xfff) !== 0 || k === 0) {
-      const insn = this.ram32[p >> 2];
-      const term = branchKind(insn);
-      if (term !== null) {
-        // The delay slot must be in this page and translatable on its own.
-        if (((p + 4) & 0xfff) === 0) break;
-        const slot = this.ram32[(p + 4) >> 2];
-        // (An RDHWR that always raises may sit there: its exception path handles the slot.)
-        if (branchKind(slot) !== null || (endsBlock(slot) && (slot >>> 26) !== 0x1f)) break;
-        const slotCode = emit(slot, (vpc + 4) | 0, k + 1, true);
-        if (slotCode === null) break;
-        const direct = directTarget(insn, vpc);
-        if (direct !== null && direct >>> 12 === vpc >>> 12 && k + 2 < MAX_BLOCK && !isStore(slot)) {
-          // An unconditional jump within the page: translate straight on at its target, so a
-          // loop body or a local call does not cost a return to the dispatcher.
-          body.push(`${directLink(insn, vpc)}\n${slotCode}`);
-          k += 2;
-          p = (p & ~0xfff) | (direct & 0xfff);
-          vpc = direct;
-          continue;
-        }
-        // (A branch that is always taken, such as BAL to another page, ends the block.)
-        const side = term === 'b' && direct === null && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
-        exits.afterStore = isStore(slot);
-        body.push(emitBranch(insn, vpc, k, slotCode, side, exits));
+    const k = walkBlock(this.ram32, phys, pc, MAX_BLOCK, 1, {
+      instruction: emit,
+      add: (code) => body.push(code),
+      jumpInPage: (insn, at, slot) => body.push(`${directLink(insn, at)}\n${slot}`),
+      branch: (insn, at, n, slot, slotInsn, side) => {
+        exits.afterStore = isStore(slotInsn);
+        body.push(emitBranch(insn, at, n, slot, side, exits));
         exits.afterStore = false;
-        k += 2;
-        if (!side) {
-          ended = true;
-          break;
-        }
-        // Superblock: a conditional branch leaves the block only when taken; the fall-through
-        // path goes on in the same function, so one call runs several basic blocks.
-        p += 8;
-        vpc = (vpc + 8) | 0;
-        continue;
-      }
-      const code = emit(insn, vpc, k, false);
-      if (code === null) break;
-      body.push(code);
-      k++;
-      if (endsBlock(insn)) {
-        ended = true;
-        break;
-      }
-      p += 4;
-      vpc = (vpc + 4) | 0;
-      if ((p & 0xfff) === 0) break;
-    }
+      },
+      exitTo: (to, n) => body.push(exits.to(to, n)),
+    });
     if (k === 0) return undefined;
-    if (!ended) body.push(exits.to(vpc, k));
     const links = exits.slots > 0 ? `let ${Array.from({ length: exits.slots }, (_, i) => `L${i} = null`).join(', ')};\n` : '';
     const code = exits.loops ? `for (;;) {\n${body.join('\n')}\n}` : body.join('\n');
     // cpu, r and the mode's software-TLB tables are constants of the enclosing scope: as such,

@@ -24,7 +24,7 @@
  */
 import type { Clock } from '../clock';
 import { LAYOUT } from '../memory/ram';
-import { branchKind, directTarget, endsBlock, isStore } from './block-shape';
+import { branchKind, walkBlock } from './block-shape';
 import { OP, TYPE, WasmCode, moduleBytes, type FuncType, type Import } from './wasm-code';
 
 /** A block compiled by WasmBlocks.compilePending: its table slot and size of code. */
@@ -624,58 +624,18 @@ export class WasmBlocks {
     const em = new BlockEmitter(pc, chain);
     const w = em.w;
     w.open(OP.loop);
-    let k = 0;
-    let p = phys;
-    let vpc = pc;
-    let ended = false;
-    while ((k < MAX_BLOCK && (p & 0xfff) !== 0) || k === 0) {
-      const insn = this.ram32[p >> 2];
-      const term = branchKind(insn);
-      if (term !== null) {
-        if (((p + 4) & 0xfff) === 0) break;
-        const slotInsn = this.ram32[(p + 4) >> 2];
-        if (branchKind(slotInsn) !== null || (endsBlock(slotInsn) && (slotInsn >>> 26) !== 0x1f)) break;
-        const slot = instruction(slotInsn, (vpc + 4) | 0, k + 1, true);
-        if (slot === null) break;
-        const direct = directTarget(insn, vpc);
-        if (direct !== null && direct >>> 12 === vpc >>> 12 && k + 2 < MAX_BLOCK && !isStore(slotInsn)) {
-          // An unconditional jump within the page: translate straight on at its target.
-          const op = insn >>> 26;
-          if (op === 3 || (op === 1 && ((insn >>> 16) & 31) === 0x11)) setReg(w, 31, () => w.i32((vpc + 8) | 0));
-          w.append(slot);
-          k += 2;
-          p = (p & ~0xfff) | (direct & 0xfff);
-          vpc = direct;
-          continue;
-        }
-        const side = term === 'b' && direct === null && ((p + 8) & 0xfff) !== 0 && k + 2 < MAX_BLOCK;
-        branch(em, insn, vpc, k, slot, side);
-        k += 2;
-        if (!side) {
-          ended = true;
-          break;
-        }
-        p += 8;
-        vpc = (vpc + 8) | 0;
-        continue;
-      }
-      const code = instruction(insn, vpc, k, false);
-      if (code === null) {
-        if (k < MIN_PARTIAL) return null;
-        break;
-      }
-      w.append(code);
-      k++;
-      if (endsBlock(insn)) {
-        ended = true;
-        break;
-      }
-      p += 4;
-      vpc = (vpc + 4) | 0;
-      if ((p & 0xfff) === 0) break;
-    }
+    const k = walkBlock(this.ram32, phys, pc, MAX_BLOCK, MIN_PARTIAL, {
+      instruction,
+      add: (code) => w.append(code),
+      jumpInPage: (insn, at, slot) => {
+        const op = insn >>> 26;
+        if (op === 3 || (op === 1 && ((insn >>> 16) & 31) === 0x11)) setReg(w, 31, () => w.i32((at + 8) | 0));
+        w.append(slot);
+      },
+      branch: (insn, at, n, slot, _slotInsn, side) => branch(em, insn, at, n, slot, side),
+      exitTo: (to, n) => em.exitTo(to, n),
+    });
     if (k === 0) return null;
-    if (!ended) em.exitTo(vpc, k);
     w.end();
     w.op(OP.unreachable);
     // A body that never jumps back to its start sits in a plain block instead: same labels, but
