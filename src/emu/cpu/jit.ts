@@ -234,7 +234,8 @@ export class Jit {
     this.codePage = new Uint8Array(pageCount);
     if (memory !== null) {
       try {
-        this.wasm = new WasmBlocks(memory, ram32, clock, host, () => this.codeWritten);
+        const slow = { load: this.slowLoad, store: this.slowStore, raise: this.raiseAt };
+        this.wasm = new WasmBlocks(memory, ram32, clock, host, slow, () => this.codeWritten);
       } catch {
         this.wasm = null; // no usable WebAssembly: JavaScript blocks only
       }

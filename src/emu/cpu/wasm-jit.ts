@@ -44,9 +44,18 @@ export interface WasmHost {
   excRaised: boolean;
   readonly intPending: boolean;
   loadSlow(va: number, size: 1 | 2 | 4): number;
-  loadJit(va: number, size: 1 | 2 | 4): number;
-  storeJit(va: number, size: 1 | 2 | 4, value: number): void;
-  raiseFromJit(code: number): void;
+}
+
+/**
+ * The JavaScript blocks' slow paths (jit.ts), which the helpers here wrap: `at` is the
+ * instruction's address with bit 0 set in a delay slot, `t` the time once it has run.
+ */
+export interface SlowPaths {
+  /** Kind 0 LB, 1 LBU, 2 LH, 3 LHU, 4 LW; 0.5 when it faulted. */
+  load(a: number, t: number, at: number, kind: number): number;
+  /** 1 when the block must leave (a fault, or translated code written outside a delay slot). */
+  store(a: number, value: number, t: number, at: number, size: 1 | 2 | 4): number;
+  raise(t: number, at: number, code: number): number;
 }
 
 const { i32: I32, i64: I64, f64: F64 } = TYPE;
@@ -536,21 +545,19 @@ export class WasmBlocks {
    * Blocks emitted, not yet compiled (see compilePending), and their RAM byte offsets. Until
    * their batch is compiled the interpreter runs them.
    */
-  private pending: { phys: number; pc: number; body: WasmCode; k: number }[] = [];
+  private pending: { phys: number; pc: number; body: WasmCode }[] = [];
   private readonly pendingAt = new Set<number>();
   /** Virtual time when the oldest waiting block was emitted. */
   pendingSince = 0;
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
-  /** Bytes of WebAssembly generated and guest instructions translated (statistics). */
-  bytes = 0;
-  instructions = 0;
 
   constructor(
     memory: WebAssembly.Memory,
     private readonly ram32: Int32Array,
     private readonly clock: Clock,
     private readonly host: WasmHost,
+    private readonly slow: SlowPaths,
     /** Whether a store hit translated code (jit.ts's flag). */
     private readonly codeWritten: () => boolean,
   ) {
@@ -574,10 +581,10 @@ export class WasmBlocks {
    * leaves to JavaScript).
    */
   add(phys: number, pc: number, chain: boolean): boolean {
-    const made = this.emit(phys, pc, chain);
-    if (made === null) return false;
+    const body = this.emit(phys, pc, chain);
+    if (body === null) return false;
     if (this.pending.length === 0) this.pendingSince = this.clock.cycles;
-    this.pending.push({ phys, pc, body: made.w, k: made.k });
+    this.pending.push({ phys, pc, body });
     this.pendingAt.add(phys);
     return true;
   }
@@ -609,18 +616,16 @@ export class WasmBlocks {
     const names = list.map((_, i) => 'b' + i);
     const bytes = moduleBytes(TYPES, BLOCK_IMPORTS, 0, names, BLOCK_LOCALS, list.map((p) => p.body));
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
-    this.bytes += bytes.length;
     return list.map((p, i) => {
       const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot++;
       while (slot >= this.table.length) this.table.grow(this.table.length);
       this.table.set(slot, instance.exports[names[i]] as WebAssembly.ExportValue as never);
-      this.instructions += p.k;
       return { phys: p.phys, pc: p.pc, slot, bytes: p.body.bytes.length };
     });
   }
 
   /** The code of one block, or null when JavaScript should translate it. */
-  private emit(phys: number, pc: number, chain: boolean): { w: WasmCode; k: number } | null {
+  private emit(phys: number, pc: number, chain: boolean): WasmCode | null {
     const em = new BlockEmitter(pc, chain);
     const w = em.w;
     w.open(OP.loop);
@@ -641,7 +646,7 @@ export class WasmBlocks {
     // A body that never jumps back to its start sits in a plain block instead: same labels, but
     // no loop header (TurboFan puts a stack check there).
     if (!em.loops) w.bytes[0] = OP.block;
-    return { w, k };
+    return w;
   }
 
 
@@ -681,19 +686,12 @@ export class WasmBlocks {
     return t;
   }
 
-  // Slow-path helpers, imported by every block. `at` is the instruction's address with bit 0 set
-  // in a delay slot; `t` the time once it has run. Each leaves the clock in CLK.
+  // Slow-path helpers, imported by every block: the JavaScript blocks' own (SlowPaths), then
+  // what the WebAssembly side reads in the linear memory. Each leaves the clock in CLK.
 
   /** A load's slow path; kind 0 LB, 1 LBU, 2 LH, 3 LHU, 4 LW. */
-  private readonly ld = (a: number, t: number, at: number, kind: number): number => {
-    const host = this.host;
-    const clock = this.clock;
-    clock.cycles = t;
-    host.excPc = at & ~1;
-    host.excDelay = (at & 1) !== 0;
-    const v = host.loadJit(a, kind < 2 ? 1 : kind < 4 ? 2 : 4);
-    return this.loaded(kind === 0 ? (v << 24) >> 24 : kind === 2 ? (v << 16) >> 16 : v | 0);
-  };
+  private readonly ld = (a: number, t: number, at: number, kind: number): number =>
+    this.loaded(this.slow.load(a, t, at, kind) | 0); // (0.5, a fault, reads 0: loaded sees the fault)
 
   /** LWL/LWR's slow path: the aligned word, BadVAddr the unaligned address on a fault. */
   private readonly lw = (a: number, t: number, at: number): number => {
@@ -723,41 +721,26 @@ export class WasmBlocks {
 
   /** A store's slow path: 1 when the block must leave (a fault, or translated code written). */
   private readonly st = (a: number, v: number, t: number, at: number, size: number): number => {
-    const host = this.host;
-    const clock = this.clock;
     const m = this.m32;
-    clock.cycles = t;
-    host.excPc = at & ~1;
-    host.excDelay = (at & 1) !== 0;
-    host.storeJit(a, size as 1 | 2 | 4, v);
-    this.m64[CLK >> 3] = clock.cycles;
-    if (host.excRaised) {
+    const leave = this.slow.store(a, v, t, at, size as 1 | 2 | 4);
+    this.m64[CLK >> 3] = this.clock.cycles;
+    // The PC is the exception vector after a fault, the next instruction after a code write.
+    if (leave !== 0) {
       m[EXIT >> 2] = EXIT_SERVICE;
-      m[PC >> 2] = host.pc;
+      m[PC >> 2] = this.host.pc;
       return 1;
     }
-    if (this.codeWritten()) {
-      m[EXIT >> 2] = EXIT_SERVICE;
-      // Go on at the next instruction, fetched anew (a delay-slot store cannot leave here;
-      // blocks never inline a jump with such a slot).
-      if ((at & 1) === 0) {
-        m[PC >> 2] = ((at & ~1) + 4) | 0;
-        return 1;
-      }
-    }
-    if (host.intPending) m[EXIT >> 2] = EXIT_SERVICE;
+    // A code write from a delay slot, which cannot leave here: leave after the branch.
+    if (this.codeWritten() || this.host.intPending) m[EXIT >> 2] = EXIT_SERVICE;
     return 0;
   };
 
   /** Raise exception `code` for the instruction at `at`; the block returns `t`. */
   private readonly rx = (t: number, at: number, code: number): number => {
-    const host = this.host;
-    host.excPc = at & ~1;
-    host.excDelay = (at & 1) !== 0;
-    host.raiseFromJit(code);
-    this.m32[PC >> 2] = host.pc;
+    const time = this.slow.raise(t, at, code);
+    this.m32[PC >> 2] = this.host.pc;
     this.m32[EXIT >> 2] = EXIT_SERVICE;
-    return t;
+    return time;
   };
 }
 
