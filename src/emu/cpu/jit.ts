@@ -242,22 +242,22 @@ export class Jit {
     }
   }
 
+  /** The block translated for guest `pc` at RAM byte offset `phys`, if any. */
+  private translated(phys: number, pc: number): Block | undefined {
+    const b = this.pages[phys >>> 12]?.[(phys & 0xfff) >> 2];
+    return b !== undefined && b.vpc === pc ? b : undefined;
+  }
+
   /** The block for guest `pc` at RAM byte offset `phys`, translating it once it is hot. */
   lookup(phys: number, pc: number): Block | undefined {
     // A misaligned pc must fault on its fetch (AdEL), which only the interpreter raises.
     if ((pc & 3) !== 0) return undefined;
-    const page = this.pages[phys >>> 12];
-    let b: Block | undefined;
-    if (page !== undefined) {
-      b = page[(phys & 0xfff) >> 2];
-      if (b !== undefined && b.vpc !== pc) b = undefined;
-    }
+    let b = this.translated(phys, pc);
     const wasm = this.wasm;
     if (b === undefined && wasm !== null && wasm.pendingCount > 0 && this.clock.cycles - wasm.pendingSince > WASM_BATCH_WAIT) {
       // A batch waited long enough for more blocks: compile it (it may hold this one).
       this.compilePending();
-      b = this.pages[phys >>> 12]?.[(phys & 0xfff) >> 2];
-      if (b !== undefined && b.vpc !== pc) b = undefined;
+      b = this.translated(phys, pc);
     }
     if (b === undefined) {
       const h = (phys >>> 2) & 0xffff;
@@ -336,10 +336,8 @@ export class Jit {
   };
 
   /** The function of the block at `target` in page `pageIndex`, or null while it has none. */
-  private readonly linkTo = (target: number, pageIndex: number): BlockFn | null => {
-    const b = this.pages[pageIndex]?.[(target & 0xfff) >> 2];
-    return b !== undefined && b.vpc === target ? b.fn : null;
-  };
+  private readonly linkTo = (target: number, pageIndex: number): BlockFn | null =>
+    this.translated((pageIndex << 12) | (target & 0xfff), target)?.fn ?? null;
 
   /** Drop every block of a RAM page (a store hit it) and give the page its write fast path back. */
   invalidatePage(pageIndex: number): void {
@@ -400,8 +398,7 @@ export class Jit {
         this.markCode(phys >>> 12);
         if (this.wasm.pendingCount < this.batchSize) return undefined;
         this.compilePending();
-        const b = this.pages[phys >>> 12]?.[(phys & 0xfff) >> 2];
-        return b !== undefined && b.vpc === pc ? b : undefined;
+        return this.translated(phys, pc);
       }
     }
     const exits = new Exits(pc, phys >>> 12, this.chain);
